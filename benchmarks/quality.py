@@ -1,0 +1,278 @@
+"""Quality benchmark: how well unspin finds and undoes spinning, against the shared evaluation data.
+
+    .venv/bin/python benchmarks/quality.py [--data DIR] [--json PATH] [--limit N]
+
+Uses only the public API. Every input is taken in a fixed order (the train sample uses a fixed
+seed), so two runs of the same code print the same quality numbers; only the timings move.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from common import (
+    Result,
+    SpinbotPair,
+    Target,
+    TorturedPhrase,
+    argument_parser,
+    check_limit,
+    load_spinbot_pairs,
+    load_tortured_phrases,
+    print_table,
+    write_json,
+)
+from metrics import (
+    Counts,
+    align,
+    auroc,
+    classification_counts,
+    corpus_wer,
+    count_words,
+    match_spans,
+    normalise_sentence,
+    overlaps,
+    relative_reduction,
+    restoration_is_correct,
+)
+from rich.console import Console
+from rich.progress import track
+
+import unspin
+from unspin import Report
+
+# Neutral carriers for a bare phrase: the phrase sits mid-sentence, in the kind of prose where
+# tortured phrases turn up, with no neighbouring word that hints at the answer.
+PPS_TEMPLATES = (
+    "In this paper we study {phrase} in detail.",
+    "The results show that {phrase} matters for the task.",
+    "Recent work on {phrase} has grown quickly.",
+)
+TRAIN_SAMPLE_SIZE = 1500
+TRAIN_SAMPLE_SEED = 1729
+
+WER_REDUCTION_TARGET = Target(0.60)
+FALSE_EDITS_TARGET = Target(2.0, at_least=False)
+PPS_TEST_TARGET = Target(0.60)
+DETECTION_F1_TARGET = Target(0.95)
+
+Analyze = Callable[[str], Report]
+_stderr = Console(stderr=True)
+
+
+def analyze_all(analyze: Analyze, texts: Sequence[str], description: str) -> list[Report]:
+    return [
+        analyze(text)
+        for text in track(texts, description=description, console=_stderr, transient=True)
+    ]
+
+
+def invariant_violations(report: Report, text: str) -> int:
+    """Spans that do not point at their own text: any of these makes the other numbers suspect."""
+    bad = int(report.text != text)
+    for span in report.spans:
+        in_range = 0 <= span.start <= span.end <= len(report.text)
+        bad += int(not in_range or report.text[span.start : span.end] != span.text)
+    return bad
+
+
+# --------------------------------------------------------------------------- SpinBot pairs
+
+
+def spinbot_results(
+    pairs: Sequence[SpinbotPair], spun: Sequence[Report], originals: Sequence[Report]
+) -> list[Result]:
+    section = f"SpinBot pairs ({len(pairs)} Wikipedia paragraphs)"
+    wer_spun = corpus_wer((pair.spun, pair.original) for pair in pairs)
+    wer_restored = corpus_wer(
+        (report.restored, pair.original) for pair, report in zip(pairs, spun, strict=True)
+    )
+    spans = Counts()
+    overlapping = 0
+    restored_right = 0
+    for pair, report in zip(pairs, spun, strict=True):
+        alignment = align(pair.spun, pair.original)
+        gold = [(edit.start, edit.end) for edit in alignment.edits]
+        spans += match_spans([(s.start, s.end) for s in report.spans], gold)
+        for span in report.spans:
+            if any(overlaps(span.start, span.end, *g) for g in gold):
+                overlapping += 1
+                restored_right += restoration_is_correct(
+                    alignment, span.start, span.end, span.original
+                )
+    restoration = restored_right / overlapping if overlapping else None
+    results = [
+        Result(section, "spinbot_wer_spun", "WER spun vs original", wer_spun.rate, "percent",
+               note=f"{wer_spun.edits:,} edits / {wer_spun.reference_words:,} words"),
+        Result(section, "spinbot_wer_restored", "WER restored vs original", wer_restored.rate,
+               "percent", note=f"{wer_restored.edits:,} edits"),
+        Result(section, "spinbot_wer_reduction", "Relative WER reduction",
+               relative_reduction(wer_spun.rate, wer_restored.rate), "percent",
+               WER_REDUCTION_TARGET),
+        Result(section, "spinbot_span_precision", "Span precision", spans.precision, "ratio",
+               note=f"{spans.true_positives:,} of {spans.predicted:,} predicted spans"),
+        Result(section, "spinbot_span_recall", "Span recall", spans.recall, "ratio",
+               note=f"{spans.gold_found:,} of {spans.gold:,} gold edits"),
+        Result(section, "spinbot_span_f1", "Span F1", spans.f1, "ratio"),
+        Result(section, "spinbot_restoration_accuracy", "Restoration accuracy", restoration,
+               "percent", note=f"{restored_right:,} of {overlapping:,} overlapping spans"
+               if overlapping else "no span overlaps a gold edit"),
+    ]
+    words = sum(count_words(pair.original) for pair in pairs)
+    false_spans = sum(len(report.spans) for report in originals)
+    changed = corpus_wer(
+        (report.restored, pair.original) for pair, report in zip(pairs, originals, strict=True)
+    )
+    section = f"False edits on the {len(pairs)} unspun originals"
+    results += [
+        Result(section, "originals_false_spans_per_1k", "Spans per 1,000 words",
+               false_spans / words * 1000, "per_1k", FALSE_EDITS_TARGET,
+               note=f"{false_spans:,} spans / {words:,} words"),
+        Result(section, "originals_words_changed_per_1k", "Words changed per 1,000 words",
+               changed.edits / words * 1000, "per_1k",
+               note=f"{changed.edits:,} word edits, restored vs original"),
+    ]
+    return results
+
+
+# --------------------------------------------------------------------------- tortured phrases
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseOutcome:
+    detected: int = 0
+    restored: int = 0
+    sentences: int = 0
+
+
+def evaluate_tortured(
+    analyze: Analyze, phrases: Sequence[TorturedPhrase], description: str
+) -> tuple[PhraseOutcome, int]:
+    """Run every phrase in every template; returns the outcome and invariant violations."""
+    detected = restored = sentences = violations = 0
+    work = [(phrase, template) for phrase in phrases for template in PPS_TEMPLATES]
+    for phrase, template in track(work, description=description, console=_stderr,
+                                  transient=True):
+        sentence = template.format(phrase=phrase.tortured)
+        start = template.index("{phrase}")
+        end = start + len(phrase.tortured)
+        report = analyze(sentence)
+        violations += invariant_violations(report, sentence)
+        detected += any(overlaps(s.start, s.end, start, end) for s in report.spans)
+        expected = template.format(phrase=phrase.expected)
+        restored += normalise_sentence(report.restored) == normalise_sentence(expected)
+        sentences += 1
+    return PhraseOutcome(detected, restored, sentences), violations
+
+
+def tortured_results(section: str, key: str, outcome: PhraseOutcome, rows: int,
+                     target: Target | None, note: str = "") -> list[Result]:
+    total = outcome.sentences
+    return [
+        Result(section, f"{key}_exact_restoration", "Exact restoration",
+               outcome.restored / total if total else None, "percent", target,
+               note=f"{outcome.restored:,} of {total:,} sentences ({rows:,} phrases × "
+               f"{len(PPS_TEMPLATES)} templates){note}"),
+        Result(section, f"{key}_detection", "Detection (a span overlaps the phrase)",
+               outcome.detected / total if total else None, "percent",
+               note=f"{outcome.detected:,} of {total:,}"),
+    ]
+
+
+def train_sample(phrases: Sequence[TorturedPhrase]) -> list[TorturedPhrase]:
+    train = [p for p in phrases if p.split == "train"]
+    if len(train) <= TRAIN_SAMPLE_SIZE:
+        return train
+    return random.Random(TRAIN_SAMPLE_SEED).sample(train, TRAIN_SAMPLE_SIZE)
+
+
+# --------------------------------------------------------------------------- detection
+
+
+def detection_results(spun: Sequence[Report], originals: Sequence[Report]) -> list[Result]:
+    section = f"Document detection ({len(originals)} originals vs {len(spun)} spun)"
+    reports = [*originals, *spun]
+    labels = [0] * len(originals) + [1] * len(spun)
+    counts = classification_counts([r.is_spun for r in reports], labels)
+    flagged = f"{counts.predicted:,} flagged, {counts.true_positives:,} correctly"
+    return [
+        Result(section, "detection_auroc", "AUROC of spin_score",
+               auroc([r.spin_score for r in reports], labels), "ratio"),
+        Result(section, "detection_precision", "Precision of is_spun", counts.precision, "ratio",
+               note=flagged),
+        Result(section, "detection_recall", "Recall of is_spun", counts.recall, "ratio"),
+        Result(section, "detection_f1", "F1 of is_spun", counts.f1, "ratio",
+               DETECTION_F1_TARGET),
+    ]
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argument_parser(
+        "Measure unspin's restoration and detection quality on the shared evaluation data.",
+        "quick run: only the first N SpinBot pairs, N test phrases and N sampled train phrases",
+    )
+    args = parser.parse_args(argv)
+    check_limit(parser, args.limit)
+    pairs = load_spinbot_pairs(args.data)[: args.limit]
+    phrases = load_tortured_phrases(args.data)
+    test_phrases = [p for p in phrases if p.split == "test"][: args.limit]
+    train_phrases = train_sample(phrases)[: args.limit]
+
+    started = time.perf_counter()
+    analyzer = unspin.default_analyzer()
+    analyzer.analyze("Warm-up sentence so that resource loading is timed on its own.")
+    load_seconds = time.perf_counter() - started
+    analyze = analyzer.analyze
+
+    spun = analyze_all(analyze, [p.spun for p in pairs], "SpinBot spun")
+    originals = analyze_all(analyze, [p.original for p in pairs], "SpinBot originals")
+    violations = sum(invariant_violations(r, p.spun) for r, p in zip(spun, pairs, strict=True))
+    violations += sum(
+        invariant_violations(r, p.original) for r, p in zip(originals, pairs, strict=True)
+    )
+    results = spinbot_results(pairs, spun, originals)
+
+    test_outcome, test_violations = evaluate_tortured(analyze, test_phrases, "PPS test")
+    train_outcome, train_violations = evaluate_tortured(analyze, train_phrases, "PPS train")
+    violations += test_violations + train_violations
+    results += tortured_results("PPS tortured phrases, test split (held out)", "pps_test",
+                                test_outcome, len(test_phrases), PPS_TEST_TARGET)
+    results += tortured_results(
+        "PPS tortured phrases, train split: built-in (train) — not a generalisation number",
+        "pps_train", train_outcome, len(train_phrases), None,
+        note=f"; from a seeded sample of {TRAIN_SAMPLE_SIZE:,} train phrases",
+    )
+    results += detection_results(spun, originals)
+
+    total_seconds = time.perf_counter() - started
+    section = "Run"
+    results += [
+        Result(section, "span_invariant_violations",
+               "Spans breaking text[start:end] == span.text", violations, "count",
+               Target(0, at_least=False)),
+        Result(section, "load_seconds", "Resource loading + warm-up call", load_seconds,
+               "seconds"),
+        Result(section, "total_seconds", "Total time", total_seconds, "seconds",
+               note=f"{2 * len(pairs) + test_outcome.sentences + train_outcome.sentences:,} "
+               "analyze calls"),
+    ]
+    print_table("unspin quality benchmark", results)
+    if args.json:
+        write_json(args.json, results, {
+            "benchmark": "quality",
+            "data": str(args.data),
+            "limit": args.limit,
+            "templates": list(PPS_TEMPLATES),
+            "train_sample": {"size": TRAIN_SAMPLE_SIZE, "seed": TRAIN_SAMPLE_SEED},
+        })
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

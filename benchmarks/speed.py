@@ -1,0 +1,221 @@
+"""Speed benchmark: unspin.analyze words/second on one core, and the fingerprint layer in MB/s.
+
+    .venv/bin/python benchmarks/speed.py [--data DIR] [--json PATH] [--limit N]
+
+The workloads are built from the SpinBot originals and spun paragraphs in a fixed order, so every
+run times the same text. Words are counted the same way as in quality.py (runs of letters and
+digits; punctuation is not a word).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+from common import (
+    Result,
+    SpinbotPair,
+    Target,
+    argument_parser,
+    check_limit,
+    load_spinbot_pairs,
+    print_table,
+    write_json,
+)
+from metrics import count_words
+
+MIXED_WORDS = 50_000
+LONG_DOCUMENT_WORDS = 20_000
+FINGERPRINT_BYTES = 20_000_000
+FINGERPRINT_CHUNK_BYTES = 1_000_000
+LONG_DOCUMENT_REPEATS = 3
+
+ANALYZE_TARGET = Target(20_000)
+FINGERPRINT_TARGET = Target(50)
+
+
+def pin_to_one_core() -> str:
+    """Run on a single CPU so the number means 'per core' whatever the machine has.
+
+    Called before unspin (and so numpy) is imported: threads started later inherit the pin.
+    """
+    if not hasattr(os, "sched_setaffinity"):
+        return "could not pin to one CPU on this platform"
+    cpu = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    return f"pinned to CPU {cpu}"
+
+
+def paragraphs_in_order(pairs: Sequence[SpinbotPair]) -> Iterator[str]:
+    """original 0, spun 0, original 1, spun 1, ... and round again, forever."""
+    while True:
+        for pair in pairs:
+            yield pair.original
+            yield pair.spun
+
+
+def take_words(pairs: Sequence[SpinbotPair], words: int) -> list[str]:
+    """Paragraphs in the fixed order until they hold at least `words` words."""
+    taken: list[str] = []
+    total = 0
+    for paragraph in paragraphs_in_order(pairs):
+        if total >= words:
+            break
+        taken.append(paragraph)
+        total += count_words(paragraph)
+    return taken
+
+
+def take_bytes(pairs: Sequence[SpinbotPair], size: int) -> list[str]:
+    taken: list[str] = []
+    total = 0
+    for paragraph in paragraphs_in_order(pairs):
+        if total >= size:
+            break
+        taken.append(paragraph)
+        total += len(paragraph.encode("utf-8")) + 2  # the "\n\n" that joins them later
+    return taken
+
+
+def timed(function: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    function()
+    return time.perf_counter() - started
+
+
+@dataclass(frozen=True, slots=True)
+class Throughput:
+    amount: float
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.amount / self.seconds if self.seconds else float("inf")
+
+
+def analyze_speed(
+    analyze: Callable[[str], object], documents: Sequence[str], repeats: int = 1
+) -> Throughput:
+    """Words per second over the documents, best of `repeats` passes (least disturbed run)."""
+    words = sum(count_words(document) for document in documents)
+
+    def one_pass() -> None:
+        for document in documents:
+            analyze(document)
+
+    return Throughput(words, min(timed(one_pass) for _ in range(repeats)))
+
+
+def analyze_results(pairs: Sequence[SpinbotPair], scale: float) -> list[Result]:
+    # Imported only after pin_to_one_core(), so any thread pool numpy starts inherits the pin.
+    import unspin
+
+    section = "analyze, one core, resources already loaded"
+    started = time.perf_counter()
+    analyzer = unspin.default_analyzer()
+    analyzer.analyze("Warm-up sentence so that resource loading is timed on its own.")
+    load_seconds = time.perf_counter() - started
+
+    mixed = take_words(pairs, round(MIXED_WORDS * scale))
+    mixed_speed = analyze_speed(analyzer.analyze, mixed)
+    paragraphs = take_words(pairs, round(LONG_DOCUMENT_WORDS * scale))
+    long_document = "\n\n".join(paragraphs)
+    long_speed = analyze_speed(analyzer.analyze, [long_document], LONG_DOCUMENT_REPEATS)
+    paragraph_speed = analyze_speed(analyzer.analyze, paragraphs, LONG_DOCUMENT_REPEATS)
+    return [
+        Result(section, "load_seconds", "Resource loading + first call", load_seconds,
+               "seconds", note="default_analyzer() and one short analyze call"),
+        Result(section, "mixed_words_per_s", "Mixed paragraphs", mixed_speed.rate,
+               "words_per_s", ANALYZE_TARGET,
+               note=f"{len(mixed):,} originals+spun paragraphs, {mixed_speed.amount:,.0f} words, "
+               f"{mixed_speed.seconds:.2f} s"),
+        Result(section, "long_document_words_per_s", "One long document", long_speed.rate,
+               "words_per_s", ANALYZE_TARGET,
+               note=f"{long_speed.amount:,.0f} words in one call, best of "
+               f"{LONG_DOCUMENT_REPEATS}: {long_speed.seconds:.2f} s"),
+        Result(section, "paragraph_documents_words_per_s", "Same text, one call per paragraph",
+               paragraph_speed.rate, "words_per_s", ANALYZE_TARGET,
+               note=f"{len(paragraphs):,} calls, best of {LONG_DOCUMENT_REPEATS}: "
+               f"{paragraph_speed.seconds:.2f} s"),
+    ]
+
+
+def fingerprint_results(pairs: Sequence[SpinbotPair], scale: float) -> list[Result]:
+    section = "Fingerprint layer alone (FingerprintIndex.bundled().find)"
+    labels = [
+        ("fingerprint_load_seconds", "Index loading", "seconds", None),
+        ("fingerprint_paragraphs_mb_per_s", "Paragraph documents", "mb_per_s",
+         FINGERPRINT_TARGET),
+        ("fingerprint_chunks_mb_per_s", "1 MB documents", "mb_per_s", FINGERPRINT_TARGET),
+    ]
+    try:
+        from unspin.fingerprint import FingerprintIndex
+
+        started = time.perf_counter()
+        index = FingerprintIndex.bundled()
+        load_seconds = time.perf_counter() - started
+    except (ImportError, AttributeError, NotImplementedError, FileNotFoundError) as error:
+        reason = f"not available: {type(error).__name__}: {error}"
+        return [Result(section, key, label, None, unit, target, note=reason)
+                for key, label, unit, target in labels]
+
+    paragraphs = take_bytes(pairs, round(FINGERPRINT_BYTES * scale))
+    text = "\n\n".join(paragraphs)
+    step = FINGERPRINT_CHUNK_BYTES  # characters; the text is almost all ASCII
+    chunks = [text[i : i + step] for i in range(0, len(text), step)]
+    megabytes = len(text.encode("utf-8")) / 1e6
+    hits = 0
+
+    def find_paragraphs() -> None:
+        nonlocal hits
+        hits = sum(len(index.find(paragraph)) for paragraph in paragraphs)
+
+    def find_chunks() -> None:
+        for chunk in chunks:
+            index.find(chunk)
+
+    paragraph_speed = Throughput(megabytes, timed(find_paragraphs))
+    chunk_speed = Throughput(megabytes, timed(find_chunks))
+    return [
+        Result(section, labels[0][0], labels[0][1], load_seconds, "seconds"),
+        Result(section, labels[1][0], labels[1][1], paragraph_speed.rate, "mb_per_s",
+               FINGERPRINT_TARGET,
+               note=f"{len(paragraphs):,} calls, {megabytes:.1f} MB, "
+               f"{paragraph_speed.seconds:.2f} s, {hits:,} hits"),
+        Result(section, labels[2][0], labels[2][1], chunk_speed.rate, "mb_per_s",
+               FINGERPRINT_TARGET,
+               note=f"{len(chunks):,} calls, {chunk_speed.seconds:.2f} s"),
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argument_parser(
+        "Measure unspin.analyze words/second on one core and the fingerprint layer's MB/s.",
+        f"quick run: time N words of mixed paragraphs instead of {MIXED_WORDS:,}; the long "
+        "document and the fingerprint text shrink in the same proportion",
+    )
+    args = parser.parse_args(argv)
+    check_limit(parser, args.limit)
+    pairs = load_spinbot_pairs(args.data)
+    if not pairs:
+        parser.error(f"no SpinBot pairs in {args.data}")
+    scale = min(1.0, args.limit / MIXED_WORDS) if args.limit else 1.0
+    pinned = pin_to_one_core()
+
+    started = time.perf_counter()
+    results = analyze_results(pairs, scale)
+    results += fingerprint_results(pairs, scale)
+    results.append(Result("Run", "total_seconds", "Total time", time.perf_counter() - started,
+                          "seconds", note=pinned))
+    print_table("unspin speed benchmark", results)
+    if args.json:
+        write_json(args.json, results, {
+            "benchmark": "speed", "data": str(args.data), "limit": args.limit, "cpu": pinned,
+        })
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
