@@ -1,0 +1,191 @@
+"""Read documents from files, directories, JSONL and Parquet, each with a stable id.
+
+A bad input (binary, undecodable, empty, huge, unreadable) becomes a `Document` with `error` set, so
+a batch job can record it and move on instead of dying.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+TEXT_SUFFIXES = (".txt", ".md")
+PDF_SUFFIX = ".pdf"
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+PARQUET_SUFFIX = ".parquet"
+SUPPORTED_SUFFIXES = (*TEXT_SUFFIXES, PDF_SUFFIX, *JSONL_SUFFIXES, PARQUET_SUFFIX)
+DEFAULT_MAX_CHARS = 2_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One unit of work: `id` is stable across runs (path, plus row number for tables)."""
+
+    id: str
+    source: str
+    text: str
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOptions:
+    """Where the text and id live in tabular inputs, and what counts as too big."""
+
+    text_field: str = "text"
+    id_field: str | None = "id"
+    max_chars: int = DEFAULT_MAX_CHARS
+
+
+def check_text(text: str, max_chars: int) -> str | None:
+    """Return why `text` cannot be analysed, or None when it can."""
+    if not text.strip():
+        return "empty document"
+    if len(text) > max_chars:
+        return f"document too large ({len(text):,} characters > {max_chars:,})"
+    if "\x00" in text:
+        return "binary content (NUL bytes)"
+    return None
+
+
+def decode_bytes(raw: bytes) -> tuple[str, str | None]:
+    """UTF-8 text of `raw`, or an error for binary / undecodable input."""
+    if b"\x00" in raw[:8192]:
+        return "", "binary content (NUL bytes)"
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        return "", f"invalid UTF-8 at byte {exc.start}"
+
+
+def _document(doc_id: str, source: str, text: str, error: str | None, max_chars: int) -> Document:
+    if error is None:
+        error = check_text(text, max_chars)
+    return Document(id=doc_id, source=source, text="" if error else text, error=error)
+
+
+def _read_plain(path: Path, options: IngestOptions) -> Iterator[Document]:
+    try:
+        size = path.stat().st_size
+        if size > options.max_chars * 4:
+            yield _document(str(path), str(path), "", f"file too large ({size:,} bytes)", 0)
+            return
+        text, error = decode_bytes(path.read_bytes())
+    except OSError as exc:
+        text, error = "", f"unreadable: {exc.strerror or exc}"
+    yield _document(str(path), str(path), text, error, options.max_chars)
+
+
+def _read_pdf(path: Path, options: IngestOptions) -> Iterator[Document]:
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(str(path))
+        text = "\n".join(page.extract_text() or "" for page in reader.pages)
+        error = None
+    except Exception as exc:  # pypdf raises many types for damaged files
+        text, error = "", f"unreadable PDF: {type(exc).__name__}: {exc}"
+    yield _document(str(path), str(path), text, error, options.max_chars)
+
+
+def _row_id(path: Path, row: int, record: dict, options: IngestOptions) -> str:
+    if options.id_field and record.get(options.id_field) is not None:
+        return f"{path}#{record[options.id_field]}"
+    return f"{path}#{row}"
+
+
+def _read_jsonl(path: Path, options: IngestOptions) -> Iterator[Document]:
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        yield _document(str(path), str(path), "", f"unreadable: {exc.strerror or exc}", 0)
+        return
+    with handle:
+        for row, raw_line in enumerate(handle):
+            if not raw_line.strip():
+                continue
+            fallback_id = f"{path}#{row}"
+            line, error = decode_bytes(raw_line)
+            if error:
+                yield _document(fallback_id, str(path), "", error, 0)
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield _document(fallback_id, str(path), "", f"invalid JSON: {exc.msg}", 0)
+                continue
+            if not isinstance(record, dict):
+                yield _document(fallback_id, str(path), "", "JSON line is not an object", 0)
+                continue
+            doc_id = _row_id(path, row, record, options)
+            text = record.get(options.text_field)
+            if not isinstance(text, str):
+                error = f"no string field {options.text_field!r}"
+                yield _document(doc_id, str(path), "", error, 0)
+                continue
+            yield _document(doc_id, str(path), text, None, options.max_chars)
+
+
+def _read_parquet(path: Path, options: IngestOptions) -> Iterator[Document]:
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(str(path))
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ...
+        yield _document(str(path), str(path), "", f"unreadable Parquet: {exc}", 0)
+        return
+    names = parquet.schema_arrow.names
+    if options.text_field not in names:
+        error = f"no column {options.text_field!r} (columns: {', '.join(names)})"
+        yield _document(str(path), str(path), "", error, 0)
+        return
+    columns = [options.text_field]
+    if options.id_field and options.id_field in names:
+        columns.append(options.id_field)
+    row = 0
+    for batch in parquet.iter_batches(columns=columns, batch_size=4096):
+        for record in batch.to_pylist():
+            doc_id = _row_id(path, row, record, options)
+            text = record.get(options.text_field)
+            if isinstance(text, bytes):
+                text, error = decode_bytes(text)
+            else:
+                error = None if isinstance(text, str) else "missing text"
+            yield _document(doc_id, str(path), text or "", error, options.max_chars)
+            row += 1
+
+
+def read_file(path: Path, options: IngestOptions) -> Iterator[Document]:
+    """Documents in one file, chosen by suffix (anything unknown is read as plain text)."""
+    suffix = path.suffix.lower()
+    if suffix == PDF_SUFFIX:
+        return _read_pdf(path, options)
+    if suffix in JSONL_SUFFIXES:
+        return _read_jsonl(path, options)
+    if suffix == PARQUET_SUFFIX:
+        return _read_parquet(path, options)
+    return _read_plain(path, options)
+
+
+def expand_inputs(inputs: Iterable[Path]) -> list[Path]:
+    """Files named directly, plus supported files under directories, in a stable order."""
+    files: list[Path] = []
+    for item in inputs:
+        if item.is_dir():
+            found = (p for p in item.rglob("*") if p.is_file())
+            files.extend(sorted(p for p in found if p.suffix.lower() in SUPPORTED_SUFFIXES))
+        elif item.exists():
+            files.append(item)
+        else:
+            raise FileNotFoundError(f"no such file or directory: {item}")
+    return files
+
+
+def iter_documents(
+    inputs: Iterable[Path], options: IngestOptions | None = None
+) -> Iterator[Document]:
+    """Every document under `inputs`, in a deterministic order."""
+    options = options or IngestOptions()
+    for path in expand_inputs(inputs):
+        yield from read_file(path, options)
