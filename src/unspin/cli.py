@@ -145,7 +145,7 @@ def serve(
     max_bytes: int = typer.Option(2_000_000, min=1, help="Largest request body accepted."),
     log_level: str = typer.Option("info", help="uvicorn log level."),
 ) -> None:
-    """Serve the HTTP API (/v1/analyze, /v1/restore, /healthz, /docs) and the web page."""
+    """Serve the web page at / and the HTTP API (/v1/analyze, /v1/restore, /openapi.json)."""
     import uvicorn
 
     from unspin.pipeline import default_analyzer
