@@ -135,6 +135,107 @@ def trace_command(
 
 # --- screen command ---
 
+
+@app.command("screen")
+def screen_command(
+    inputs: list[str] = typer.Argument(  # noqa: B008
+        ..., help="Files or directories: .txt, .md, .pdf, .jsonl, .parquet"
+    ),
+    out: str = typer.Option(..., "--out", "-o", help="Parquet file to write"),
+    text_field: str = typer.Option(
+        "text", "--text-field", "--text-column", help="JSONL field / Parquet column with the text"
+    ),
+    id_field: str = typer.Option(
+        None, "--id-field", help="JSONL field / Parquet column with an id (default: row number)"
+    ),
+    workers: int = typer.Option(0, "--workers", "-j", min=0, help="Processes (0: all cores)"),
+    batch_size: int = typer.Option(32, "--batch-size", min=1),
+    engine: str = typer.Option("local", "--engine", help="local (process pool) or dask"),
+    scheduler: str = typer.Option(None, "--scheduler", help="dask scheduler address"),
+    limit: int = typer.Option(None, "--limit", min=1, help="Stop after N new documents"),
+    force: bool = typer.Option(False, "--force", help="Replace an existing --out"),
+) -> None:
+    """Screen a corpus into a Parquet table; rerun the same command to resume after a kill."""
+    import os
+    from pathlib import Path
+
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.table import Table
+
+    from unspin.ingest import DEFAULT_MAX_CHARS, IngestOptions
+    from unspin.screen import ENGINES, ScreenOptions, screen
+
+    if engine not in ENGINES:
+        raise typer.BadParameter(f"--engine must be one of {', '.join(ENGINES)}")
+    options = ScreenOptions(
+        ingest=IngestOptions(text_field, id_field, DEFAULT_MAX_CHARS),
+        workers=workers or max(1, os.cpu_count() or 1),
+        batch_size=batch_size,
+        engine=engine,
+        scheduler=scheduler,
+        limit=limit,
+        overwrite=force,
+    )
+    console = Console(stderr=True)
+    columns = (
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[spun]} spun, {task.fields[errors]} errors"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("screening", total=None, spun=0, errors=0)
+
+        def started(pending: int, already_done: int) -> None:
+            if already_done:
+                progress.console.print(f"resuming: {already_done:,} documents already done")
+            progress.update(task, total=pending)
+
+        def finished_batch(rows: list[dict]) -> None:
+            fields = progress.tasks[task].fields
+            progress.update(
+                task,
+                advance=len(rows),
+                spun=fields["spun"] + sum(1 for row in rows if row["is_spun"]),
+                errors=fields["errors"] + sum(1 for row in rows if row["error"]),
+            )
+
+        try:
+            summary = screen([Path(p) for p in inputs], Path(out), options, started, finished_batch)
+        except (FileNotFoundError, FileExistsError, ValueError) as exc:
+            raise typer.BadParameter(str(exc)) from exc
+    table = Table(title="screen summary")
+    table.add_column("documents", justify="right")
+    table.add_column("this run", justify="right")
+    table.add_column("spun", justify="right")
+    table.add_column("errors", justify="right")
+    table.add_column("time", justify="right")
+    table.add_column("docs/s", justify="right")
+    table.add_row(
+        f"{summary.total:,}",
+        f"{summary.processed:,}",
+        f"{summary.spun:,}",
+        f"{summary.errors:,}",
+        f"{summary.seconds:.1f} s",
+        f"{summary.docs_per_second:,.1f}",
+    )
+    console.print(table)
+    if summary.complete:
+        console.print(f"results: {summary.output}")
+    else:
+        console.print(f"stopped early; rerun the same command to resume ({summary.output})")
+
+
 # --- serve command ---
 
 

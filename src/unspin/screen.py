@@ -1,0 +1,296 @@
+"""Screen many documents with `unspin.analyze`, on all cores or a dask cluster, resumably.
+
+Every finished batch is written as its own Parquet part (temp file + os.replace) in a work folder
+beside the output; the ids in those parts are the record of what is done. A restarted job reads
+them, skips those ids, and at the end merges all parts into the output file atomically, so a kill
+at any moment loses no finished document and never analyses one twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from unspin.ingest import Document, IngestOptions, iter_documents
+
+RESULT_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("source", pa.string()),
+        ("word_count", pa.int64()),
+        ("spin_score", pa.float64()),
+        ("is_spun", pa.bool_()),
+        ("n_spans", pa.int64()),
+        ("spans", pa.string()),  # JSON list of Span dicts
+        ("restored", pa.string()),
+        ("error", pa.string()),
+    ]
+)
+ENGINES = ("local", "dask")
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenOptions:
+    """How to read the inputs and how to spread the work."""
+
+    ingest: IngestOptions = field(default_factory=lambda: IngestOptions(id_field=None))
+    workers: int = max(1, os.cpu_count() or 1)
+    batch_size: int = 32
+    engine: str = "local"
+    scheduler: str | None = None  # dask scheduler address; None starts a LocalCluster
+    dask_processes: bool = True
+    limit: int | None = None  # stop (resumably) after this many new documents
+    overwrite: bool = False  # replace an existing output that no unfinished job belongs to
+
+
+@dataclass(slots=True)
+class ScreenSummary:
+    """What one run did; `complete` is False when it stopped early and can be resumed."""
+
+    total: int = 0
+    already_done: int = 0  # finished by earlier runs of the same job
+    processed: int = 0  # by this run
+    spun: int = 0  # among all documents finished so far
+    errors: int = 0  # among all documents finished so far
+    seconds: float = 0.0
+    complete: bool = False
+    output: str = ""
+
+    @property
+    def docs_per_second(self) -> float:
+        return self.processed / self.seconds if self.seconds > 0 else 0.0
+
+
+def _error_row(document: Document, error: str) -> dict:
+    return {
+        "id": document.id,
+        "source": document.source,
+        "word_count": None,
+        "spin_score": None,
+        "is_spun": None,
+        "n_spans": None,
+        "spans": None,
+        "restored": None,
+        "error": error,
+    }
+
+
+def analyze_batch(documents: list[Document]) -> list[dict]:
+    """Result rows for a batch; runs in a worker, where the analyzer is built once and cached."""
+    from unspin.pipeline import default_analyzer
+
+    analyzer = default_analyzer()
+    rows = []
+    for document in documents:
+        if document.error:
+            rows.append(_error_row(document, document.error))
+            continue
+        try:
+            report = analyzer.analyze(document.text)
+        except Exception as exc:  # one bad document must not kill the job
+            rows.append(_error_row(document, f"analysis failed: {type(exc).__name__}: {exc}"))
+            continue
+        spans = [asdict(span) for span in report.spans]
+        rows.append(
+            {
+                "id": document.id,
+                "source": document.source,
+                "word_count": report.word_count,
+                "spin_score": float(report.spin_score),
+                "is_spun": report.is_spun,
+                "n_spans": len(spans),
+                "spans": json.dumps(spans, ensure_ascii=False),
+                "restored": report.restored,
+                "error": None,
+            }
+        )
+    return rows
+
+
+def work_dir_for(out: Path) -> Path:
+    return out.with_name(out.name + ".work")
+
+
+def write_atomically(table: pa.Table, path: Path) -> None:
+    """Readers see the old file or the whole new one, never half of it."""
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        pq.write_table(table, temporary)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+class PartStore:
+    """The work folder: finished parts, the ids they hold, and the final merge."""
+
+    def __init__(self, work_dir: Path) -> None:
+        self.work_dir = work_dir
+        work_dir.mkdir(parents=True, exist_ok=True)
+        for leftover in work_dir.glob(".*.tmp"):  # a write interrupted by a kill
+            leftover.unlink()
+        self.run_id = uuid.uuid4().hex[:12]
+        self.sequence = 0
+
+    def parts(self) -> list[Path]:
+        return sorted(self.work_dir.glob("part-*.parquet"))
+
+    def done_ids(self) -> set[str]:
+        done: set[str] = set()
+        for part in self.parts():
+            done.update(pq.read_table(part, columns=["id"]).column("id").to_pylist())
+        return done
+
+    def write(self, rows: list[dict]) -> None:
+        self.sequence += 1
+        name = f"part-{self.run_id}-{self.sequence:07d}.parquet"
+        write_atomically(pa.Table.from_pylist(rows, schema=RESULT_SCHEMA), self.work_dir / name)
+
+    def counts(self) -> tuple[int, int]:
+        """(spun, errors) over every finished document."""
+        spun = errors = 0
+        for part in self.parts():
+            table = pq.read_table(part, columns=["is_spun", "error"])
+            spun += sum(1 for value in table.column("is_spun").to_pylist() if value)
+            errors += len(table) - table.column("error").null_count
+        return spun, errors
+
+    def merge_into(self, out: Path, order: list[str]) -> pa.Table:
+        """Write every row to `out` in input order, atomically, then drop the work folder."""
+        tables = [pq.read_table(part, schema=RESULT_SCHEMA) for part in self.parts()]
+        table = pa.concat_tables(tables) if tables else RESULT_SCHEMA.empty_table()
+        position = {doc_id: number for number, doc_id in enumerate(order)}
+        ranks = [position.get(doc_id, len(order)) for doc_id in table.column("id").to_pylist()]
+        table = table.take(sorted(range(len(ranks)), key=ranks.__getitem__))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(table, out)
+        shutil.rmtree(self.work_dir)
+        return table
+
+
+def unique_documents(documents: Iterable[Document]) -> Iterator[Document]:
+    """Give repeated ids (e.g. a JSONL id field with duplicates) a stable suffix."""
+    seen: dict[str, int] = {}
+    for document in documents:
+        count = seen.get(document.id, 0)
+        seen[document.id] = count + 1
+        if count:
+            document = Document(
+                f"{document.id}~{count + 1}", document.source, document.text, document.error
+            )
+        yield document
+
+
+def batched(documents: list[Document], size: int) -> Iterator[list[Document]]:
+    for start in range(0, len(documents), size):
+        yield documents[start : start + size]
+
+
+def _run_local(batches: Iterator[list[Document]], workers: int) -> Iterator[list[dict]]:
+    if workers <= 1:
+        for batch in batches:
+            yield analyze_batch(batch)
+        return
+    context = get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: set[Future] = set()
+        for batch in batches:
+            pending.add(pool.submit(analyze_batch, batch))
+            if len(pending) >= 2 * workers:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    yield future.result()
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                yield future.result()
+
+
+def _run_dask(batches: Iterator[list[Document]], options: ScreenOptions) -> Iterator[list[dict]]:
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if options.scheduler:
+        client = Client(options.scheduler)
+    else:
+        cluster = LocalCluster(
+            n_workers=options.workers,
+            threads_per_worker=1,
+            processes=options.dask_processes,
+            dashboard_address=None,
+        )
+        client = Client(cluster)
+    try:
+        window = as_completed()
+        in_flight = 0
+        for batch in batches:
+            window.add(client.submit(analyze_batch, batch, pure=False))
+            in_flight += 1
+            if in_flight >= 2 * max(options.workers, 1):
+                yield next(window).result()
+                in_flight -= 1
+        for future in window:
+            yield future.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def screen(
+    inputs: Iterable[Path],
+    out: Path,
+    options: ScreenOptions | None = None,
+    on_start: Callable[[int, int], None] | None = None,
+    on_batch: Callable[[list[dict]], None] | None = None,
+) -> ScreenSummary:
+    """Analyse every document under `inputs` into the Parquet file `out`, resuming earlier runs.
+
+    `on_start(pending, already_done)` and `on_batch(rows)` let a caller draw progress.
+    """
+    options = options or ScreenOptions()
+    if options.engine not in ENGINES:
+        raise ValueError(f"unknown engine {options.engine!r} (choose from {', '.join(ENGINES)})")
+    started = time.perf_counter()
+    if out.exists() and not work_dir_for(out).exists() and not options.overwrite:
+        raise FileExistsError(f"{out} exists; pass overwrite (--force) to screen again")
+    store = PartStore(work_dir_for(out))
+    done = store.done_ids()
+    documents = list(unique_documents(iter_documents(inputs, options.ingest)))
+    order = [document.id for document in documents]
+    pending = [document for document in documents if document.id not in done]
+    if options.limit is not None:
+        pending = pending[: options.limit]
+    summary = ScreenSummary(total=len(documents), already_done=len(done & set(order)))
+    if on_start is not None:
+        on_start(len(pending), summary.already_done)
+    batches = batched(pending, max(1, options.batch_size))
+    if options.engine == "dask":
+        results = _run_dask(batches, options)
+    else:
+        results = _run_local(batches, options.workers)
+    for rows in results:
+        store.write(rows)
+        summary.processed += len(rows)
+        if on_batch is not None:
+            on_batch(rows)
+    summary.complete = summary.already_done + summary.processed >= summary.total
+    summary.spun, summary.errors = store.counts()
+    if summary.complete:
+        store.merge_into(out, order)
+        summary.output = str(out)
+    else:
+        summary.output = str(store.work_dir)
+    summary.seconds = time.perf_counter() - started
+    return summary

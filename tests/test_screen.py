@@ -1,0 +1,213 @@
+"""Screen: one row per document from every input kind, error rows for bad ones, resumable runs."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+import unspin.screen as screen_module
+from unspin.cli import app
+from unspin.ingest import IngestOptions
+from unspin.screen import ScreenOptions, screen, work_dir_for
+
+SPUN = "We trained a profound learning model and an irregular woodland classifier."
+
+
+def tiny_pdf(text: str) -> bytes:
+    """A one-page PDF showing `text` (Helvetica), built by hand so the test needs no PDF writer."""
+    content = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return out
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> tuple[Path, dict[str, str | None]]:
+    """A folder of mixed inputs, and the expected id -> error (None for good documents)."""
+    root = tmp_path / "corpus"
+    (root / "nested").mkdir(parents=True)
+    expected: dict[str, str | None] = {}
+
+    def add(path: Path, data: bytes, error: str | None) -> None:
+        path.write_bytes(data)
+        expected[str(path)] = error
+
+    add(root / "spun.txt", SPUN.encode(), None)
+    add(root / "nested" / "notes.md", b"# Notes\n\nA plain paragraph about gardens.\n", None)
+    add(root / "paper.pdf", tiny_pdf("A short paper about random forests."), None)
+    add(root / "binary.txt", b"\x00\x01\x02\x03 not text", "binary")
+    add(root / "latin1.txt", "caf\xe9 cr\xe8me".encode("latin-1"), "UTF-8")
+    add(root / "empty.md", b"  \n\n", "empty")
+    add(root / "broken.pdf", b"%PDF-1.4 this is not really a pdf", "PDF")
+    add(root / "ignored.bin", b"\x00binary with an unsupported suffix", None)
+    del expected[str(root / "ignored.bin")]  # directories only yield supported suffixes
+
+    lines = [
+        json.dumps({"body": "The first record talks about rivers."}),
+        json.dumps({"body": SPUN}),
+        "{not json",
+        json.dumps({"other": "no body field"}),
+        json.dumps({"body": "Fourth record about mountains."}),
+    ]
+    (root / "records.jsonl").write_text("\n".join(lines) + "\n")
+    for row, error in enumerate([None, None, "invalid JSON", "no string field", None]):
+        expected[f"{root / 'records.jsonl'}#{row}"] = error
+
+    table = pa.table({"body": ["Parquet row one about lakes.", "", "Row three about seas."]})
+    pq.write_table(table, root / "table.parquet")
+    for row, error in enumerate([None, "empty", None]):
+        expected[f"{root / 'table.parquet'}#{row}"] = error
+    return root, expected
+
+
+def options(**changes) -> ScreenOptions:
+    base = {
+        "ingest": IngestOptions(text_field="body", id_field=None),
+        "workers": 1,
+        "batch_size": 3,
+    }
+    return ScreenOptions(**{**base, **changes})
+
+
+@pytest.fixture()
+def analysed_ids(monkeypatch) -> Counter:
+    """Count every document handed to the analyser (in-process runs only)."""
+    seen: Counter = Counter()
+    real = screen_module.analyze_batch
+
+    def counting(documents):
+        seen.update(document.id for document in documents)
+        return real(documents)
+
+    monkeypatch.setattr(screen_module, "analyze_batch", counting)
+    return seen
+
+
+def read_rows(path: Path) -> list[dict]:
+    return pq.read_table(path).to_pylist()
+
+
+def test_one_row_per_document_with_errors_for_bad_ones(corpus, tmp_path) -> None:
+    root, expected = corpus
+    out = tmp_path / "results.parquet"
+    summary = screen([root], out, options())
+    rows = read_rows(out)
+    assert summary.complete and summary.total == len(expected) == len(rows)
+    assert {row["id"] for row in rows} == set(expected)
+    for row in rows:
+        reason = expected[row["id"]]
+        if reason is None:
+            assert row["error"] is None, row
+            assert row["word_count"] > 0 and 0.0 <= row["spin_score"] <= 1.0
+            assert isinstance(json.loads(row["spans"]), list)
+            assert row["n_spans"] == len(json.loads(row["spans"]))
+        else:
+            assert reason in row["error"], row
+            assert row["spin_score"] is None
+    pdf_row = next(row for row in rows if row["id"].endswith("paper.pdf"))
+    assert "random forests" in pdf_row["restored"]
+    assert summary.errors == sum(1 for reason in expected.values() if reason)
+    assert not work_dir_for(out).exists()
+
+
+def test_resumed_run_skips_done_documents_and_loses_none(corpus, tmp_path, analysed_ids) -> None:
+    root, expected = corpus
+    out = tmp_path / "results.parquet"
+    half = len(expected) // 2
+    first = screen([root], out, options(limit=half))
+    assert not first.complete and first.processed == half
+    assert not out.exists() and work_dir_for(out).is_dir()
+    second = screen([root], out, options())
+    assert second.complete and second.already_done == half
+    assert second.processed == len(expected) - half
+    ids = [row["id"] for row in read_rows(out)]
+    assert Counter(ids) == Counter(set(expected))
+    assert set(analysed_ids) == set(expected) and max(analysed_ids.values()) == 1
+
+
+def test_crash_mid_run_then_resume(corpus, tmp_path, analysed_ids) -> None:
+    root, expected = corpus
+    out = tmp_path / "results.parquet"
+    batches_seen = []
+
+    def crash_after_two(rows: list[dict]) -> None:
+        batches_seen.append(rows)
+        if len(batches_seen) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        screen([root], out, options(), on_batch=crash_after_two)
+    work = work_dir_for(out)
+    (work / ".part-interrupted.parquet.0123.tmp").write_bytes(b"half a file")
+    assert len(list(work.glob("part-*.parquet"))) == 2
+    summary = screen([root], out, options())
+    assert summary.already_done == 6 and summary.processed == len(expected) - 6
+    ids = [row["id"] for row in read_rows(out)]
+    assert sorted(ids) == sorted(expected)
+    assert max(analysed_ids.values()) == 1
+    assert not work.exists()
+
+
+def test_existing_output_is_not_replaced_silently(corpus, tmp_path) -> None:
+    root, _ = corpus
+    out = tmp_path / "results.parquet"
+    out.write_bytes(b"precious")
+    with pytest.raises(FileExistsError):
+        screen([root], out, options())
+    assert out.read_bytes() == b"precious"
+    screen([root], out, options(overwrite=True))
+    assert len(read_rows(out)) > 0
+
+
+def test_process_pool_and_dask_give_the_same_rows(corpus, tmp_path) -> None:
+    root, _ = corpus
+    local = read_rows(Path(screen([root], tmp_path / "one.parquet", options()).output))
+    pooled = read_rows(Path(screen([root], tmp_path / "two.parquet", options(workers=2)).output))
+    dasked = screen(
+        [root], tmp_path / "dask.parquet", options(engine="dask", workers=2, dask_processes=False)
+    )
+    assert pooled == local
+    assert read_rows(Path(dasked.output)) == local
+
+
+def test_unknown_engine_is_refused(tmp_path) -> None:
+    with pytest.raises(ValueError, match="engine"):
+        screen([tmp_path], tmp_path / "out.parquet", options(engine="spark"))
+
+
+def test_cli_screen_writes_results_and_a_summary(corpus, tmp_path) -> None:
+    root, expected = corpus
+    out = tmp_path / "cli.parquet"
+    args = ["screen", str(root), "--out", str(out), "--text-column", "body", "-j", "1"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert len(read_rows(out)) == len(expected)
+    assert "screen summary" in result.output
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code == 2
+    assert "--force" in " ".join(re.sub("[│╭╮╰╯─]", " ", again.output).split())
