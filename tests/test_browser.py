@@ -201,6 +201,13 @@ def test_uploaded_file_is_analyzed_and_shown_in_the_text_box(browser, page_url, 
     assert [mark.text for mark in marks] == ["irregular woodland", "profound learning"]
     box_text = browser.find_element(By.ID, "input-text").get_attribute("value")
     assert box_text == "An irregular woodland beats a profound learning model."
+    diff = browser.find_element(By.ID, "restored-diff")
+    # A two-word replacement reads as one change, not two interleaved ones.
+    assert [d.text for d in diff.find_elements(By.TAG_NAME, "del")] == [
+        "irregular woodland",
+        "profound",
+    ]
+    assert [i.text for i in diff.find_elements(By.TAG_NAME, "ins")] == ["random forest", "deep"]
 
 
 def test_binary_upload_shows_the_servers_error(browser, page_url, tmp_path):

@@ -71,19 +71,40 @@ function backtrack(trace, a, b) {
   return ops.reverse();
 }
 
-// Merge neighbouring tokens with the same op, and put a deletion before the insertion it faces.
+// Merge neighbouring tokens with the same op; a replacement spanning several words
+// ("irregular woodland" -> "random forest") becomes one deletion followed by one insertion.
 function groupOps(ops) {
-  const groups = [];
+  const runs = [];
   for (const [op, token] of ops) {
-    const last = groups[groups.length - 1];
+    const last = runs[runs.length - 1];
     if (last && last.op === op) last.text += token;
-    else groups.push({ op, text: token });
+    else runs.push({ op, text: token });
   }
-  for (let i = 1; i < groups.length; i++) {
-    if (groups[i - 1].op === "ins" && groups[i].op === "del") {
-      [groups[i - 1], groups[i]] = [groups[i], groups[i - 1]];
+  const groups = [];
+  let change = null;
+  const flush = () => {
+    if (change && change.del) groups.push({ op: "del", text: change.del });
+    if (change && change.ins) groups.push({ op: "ins", text: change.ins });
+    change = null;
+  };
+  runs.forEach((run, i) => {
+    if (run.op !== "eq") {
+      change = change || { del: "", ins: "" };
+      change[run.op] += run.text;
+      return;
     }
-  }
+    const next = runs[i + 1];
+    const joinsTwoReplacements = change && change.del && change.ins && next && next.op !== "eq" &&
+      /^\s+$/.test(run.text);
+    if (joinsTwoReplacements) {
+      change.del += run.text;
+      change.ins += run.text;
+      return;
+    }
+    flush();
+    groups.push(run);
+  });
+  flush();
   return groups;
 }
 
