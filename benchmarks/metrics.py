@@ -10,13 +10,15 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from itertools import product
 
 from rapidfuzz.distance import Levenshtein
 
-# A word is a run of letters/digits, optionally joined by an apostrophe, hyphen, or a decimal
-# point/comma between digits ("Roy's", "short-lived", "1,000", "3.5"). Everything else is
-# punctuation and is left out of every word-level metric.
-_WORD_RE = re.compile(r"\w+(?:(?:['’\-]|(?<=\d)[.,](?=\d))\w+)*")
+# A word is a run of letters/digits, optionally joined by an apostrophe, or a decimal point/comma
+# between digits ("Roy's", "1,000", "3.5"). Hyphens split ("counter-attack" is two words), since
+# spinners and the pipeline both swap the parts of hyphenated words separately. Everything else
+# is punctuation and is left out of every word-level metric.
+_WORD_RE = re.compile(r"\w+(?:(?:['’]|(?<=\d)[.,](?=\d))\w+)*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,39 +143,48 @@ class Alignment:
     def expected_originals(self, start: int, end: int) -> set[tuple[str, ...]] | None:
         """The original words a correct restoration of spun_text[start:end] would produce.
 
-        Equal stretches map to themselves and equal-length replacements word by word, so a
-        prediction covering part of "funny cartoon" -> "comic strip" can still be judged. An
-        unequal replacement must be covered whole; if it is cut, None (cannot be right). Original
-        words the spinner dropped right at either edge may or may not be included, so up to four
-        answers are accepted.
+        Equal stretches map to themselves and equal-length replacements word by word, so
+        "cartoon" -> "strip" is right inside "funny cartoon" -> "comic strip". An unequal
+        replacement cut at one edge of the prediction may be restored in part: covering the head
+        of "likewise shown up" -> "also appeared", "also" is right (a proper, non-empty head of the
+        original words, at most one word longer or shorter than the covered part; a tail for a
+        covered tail). One cut at both edges cannot be judged: None. Original words the spinner
+        dropped right at either edge may or may not be included.
         """
         covered = [k for k, w in enumerate(self.spun_words) if w.start < end and start < w.end]
         if not covered:
             return None
         first, last = covered[0], covered[-1] + 1
-        core: list[str] = []
-        left: tuple[str, ...] = ()
-        right: tuple[str, ...] = ()
+        segments: list[set[tuple[str, ...]]] = []
         for tag, i1, i2, j1, j2 in self.opcodes:
+            original = self.original_words[j1:j2]
             if tag == "insert":
                 if first < i1 < last:
-                    core.extend(self.original_words[j1:j2])
-                elif i1 == first:
-                    left = self.original_words[j1:j2]
-                elif i1 == last:
-                    right = self.original_words[j1:j2]
+                    segments.append({original})
+                elif i1 in (first, last):
+                    segments.append({(), original})
                 continue
             lo, hi = max(i1, first), min(i2, last)
             if lo >= hi:
                 continue
             if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
-                core.extend(self.original_words[j1 + k - i1] for k in range(lo, hi))
-            elif i1 >= first and i2 <= last:
-                core.extend(self.original_words[j1:j2])
+                segments.append({original[lo - i1 : hi - i1]})
+            elif lo == i1 and hi == i2:
+                segments.append({original})
+            elif lo == i1:  # the prediction holds the head of this edit
+                segments.append({original[:n] for n in _part_lengths(hi - lo, len(original))})
+            elif hi == i2:  # ... or its tail
+                segments.append({original[-n:] for n in _part_lengths(hi - lo, len(original))})
             else:
                 return None
-        base = tuple(core)
-        return {base, left + base, base + right, left + base + right}
+        if any(not options for options in segments):
+            return None
+        return {sum(parts, ()) for parts in product(*segments)}
+
+def _part_lengths(covered_words: int, original_words: int) -> range:
+    """How many original words a cut edit's covered part may stand for: a proper, non-empty part,
+    within one word of what it covers (spinners swap k words for k - 1 to k + 1)."""
+    return range(max(1, covered_words - 1), min(original_words - 1, covered_words + 1) + 1)
 
 
 def align(spun: str, original: str) -> Alignment:
@@ -184,9 +195,13 @@ def align(spun: str, original: str) -> Alignment:
     return Alignment(spun, spun_words, original_words, tuple(matcher.get_opcodes()))
 
 
-def restoration_is_correct(alignment: Alignment, start: int, end: int, proposed: str) -> bool:
+def judge_restoration(alignment: Alignment, start: int, end: int, proposed: str) -> bool | None:
+    """Whether `proposed` is the original wording of spun_text[start:end]; None if no wording
+    can be judged right (the range is cut out of the middle of a longer unequal edit)."""
     expected = alignment.expected_originals(start, end)
-    return expected is not None and tuple(normalised_words(proposed)) in expected
+    if expected is None:
+        return None
+    return tuple(normalised_words(proposed)) in expected
 
 
 # --------------------------------------------------------------------------- span matching

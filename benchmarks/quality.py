@@ -32,11 +32,11 @@ from metrics import (
     classification_counts,
     corpus_wer,
     count_words,
+    judge_restoration,
     match_spans,
     normalise_sentence,
     overlaps,
     relative_reduction,
-    restoration_is_correct,
 )
 from rich.console import Console
 from rich.progress import track
@@ -63,11 +63,14 @@ Analyze = Callable[[str], Report]
 _stderr = Console(stderr=True)
 
 
+def _progress(items: Sequence, description: str):
+    """A progress bar on a terminal; nothing when stderr is a file or a pipe."""
+    return track(items, description=description, console=_stderr, transient=True,
+                 disable=not _stderr.is_terminal)
+
+
 def analyze_all(analyze: Analyze, texts: Sequence[str], description: str) -> list[Report]:
-    return [
-        analyze(text)
-        for text in track(texts, description=description, console=_stderr, transient=True)
-    ]
+    return [analyze(text) for text in _progress(texts, description)]
 
 
 def invariant_violations(report: Report, text: str) -> int:
@@ -91,19 +94,18 @@ def spinbot_results(
         (report.restored, pair.original) for pair, report in zip(pairs, spun, strict=True)
     )
     spans = Counts()
-    overlapping = 0
-    restored_right = 0
+    verdicts: list[bool | None] = []  # one per predicted span that overlaps a gold edit
     for pair, report in zip(pairs, spun, strict=True):
         alignment = align(pair.spun, pair.original)
         gold = [(edit.start, edit.end) for edit in alignment.edits]
         spans += match_spans([(s.start, s.end) for s in report.spans], gold)
-        for span in report.spans:
-            if any(overlaps(span.start, span.end, *g) for g in gold):
-                overlapping += 1
-                restored_right += restoration_is_correct(
-                    alignment, span.start, span.end, span.original
-                )
-    restoration = restored_right / overlapping if overlapping else None
+        verdicts += [
+            judge_restoration(alignment, span.start, span.end, span.original)
+            for span in report.spans
+            if any(overlaps(span.start, span.end, *g) for g in gold)
+        ]
+    right = verdicts.count(True)
+    judged = right + verdicts.count(False)
     results = [
         Result(section, "spinbot_wer_spun", "WER spun vs original", wer_spun.rate, "percent",
                note=f"{wer_spun.edits:,} edits / {wer_spun.reference_words:,} words"),
@@ -117,9 +119,14 @@ def spinbot_results(
         Result(section, "spinbot_span_recall", "Span recall", spans.recall, "ratio",
                note=f"{spans.gold_found:,} of {spans.gold:,} gold edits"),
         Result(section, "spinbot_span_f1", "Span F1", spans.f1, "ratio"),
-        Result(section, "spinbot_restoration_accuracy", "Restoration accuracy", restoration,
-               "percent", note=f"{restored_right:,} of {overlapping:,} overlapping spans"
-               if overlapping else "no span overlaps a gold edit"),
+        Result(section, "spinbot_restoration_accuracy", "Restoration accuracy",
+               right / judged if judged else None, "percent",
+               note=f"{right:,} of {judged:,} overlapping spans that can be judged"),
+        Result(section, "spinbot_restoration_accuracy_strict",
+               "Restoration accuracy, all overlapping spans",
+               right / len(verdicts) if verdicts else None, "percent",
+               note=f"{right:,} of {len(verdicts):,}; {verdicts.count(None):,} cut out of the "
+               "middle of a longer edit count as wrong"),
     ]
     words = sum(count_words(pair.original) for pair in pairs)
     false_spans = sum(len(report.spans) for report in originals)
@@ -154,8 +161,7 @@ def evaluate_tortured(
     """Run every phrase in every template; returns the outcome and invariant violations."""
     detected = restored = sentences = violations = 0
     work = [(phrase, template) for phrase in phrases for template in PPS_TEMPLATES]
-    for phrase, template in track(work, description=description, console=_stderr,
-                                  transient=True):
+    for phrase, template in _progress(work, description):
         sentence = template.format(phrase=phrase.tortured)
         start = template.index("{phrase}")
         end = start + len(phrase.tortured)

@@ -26,10 +26,10 @@ m = _load_metrics()
 # --------------------------------------------------------------------------- words and WER
 
 
-def test_words_drop_punctuation_and_keep_joined_words():
+def test_words_drop_punctuation_keep_apostrophes_and_numbers_and_split_hyphens():
     text = 'Roy\'s short-lived "Tiger" cost 1,000.5 pounds, (e.g. cheap).'
     assert m.normalised_words(text) == [
-        "roy's", "short-lived", "tiger", "cost", "1,000.5", "pounds", "e", "g", "cheap",
+        "roy's", "short", "lived", "tiger", "cost", "1,000.5", "pounds", "e", "g", "cheap",
     ]
 
 
@@ -104,16 +104,51 @@ def test_expected_original_of_a_whole_replacement():
     start = spun.index("originally")
     end = spun.index(" in")
     assert alignment.expected_originals(start, end) == {("first", "appeared")}
-    assert m.restoration_is_correct(alignment, start, end, "First  appeared")
-    assert not m.restoration_is_correct(alignment, start, end, "first showed")
+    assert m.judge_restoration(alignment, start, end, "First  appeared") is True
+    assert m.judge_restoration(alignment, start, end, "first showed") is False
 
 
-def test_expected_original_when_the_prediction_cuts_an_unequal_replacement():
+def test_expected_original_of_the_tail_of_an_unequal_replacement():
+    # "showed up" is the tail of "originally showed up" -> "first appeared": only a proper,
+    # non-empty tail of the original words can be right, here just "appeared"
     spun = "The strip originally showed up in 1954."
     alignment = m.align(spun, "The strip first appeared in 1954.")
     start = spun.index("showed")
-    assert alignment.expected_originals(start, spun.index(" in")) is None
-    assert not m.restoration_is_correct(alignment, start, spun.index(" in"), "appeared")
+    end = spun.index(" in")
+    assert alignment.expected_originals(start, end) == {("appeared",)}
+    assert m.judge_restoration(alignment, start, end, "appeared") is True
+    assert m.judge_restoration(alignment, start, end, "first appeared") is False
+
+
+def test_expected_original_of_the_head_of_an_unequal_replacement_with_a_neighbour():
+    spun = "and he likewise shown up for England"
+    alignment = m.align(spun, "and he also appeared for England")
+    start = spun.index("he")
+    end = spun.index(" shown")
+    assert alignment.expected_originals(start, end) == {("he", "also")}
+
+
+def test_expected_original_when_the_prediction_is_inside_an_unequal_replacement():
+    spun = "The strip originally showed up in 1954."
+    alignment = m.align(spun, "The strip first appeared in 1954.")
+    start = spun.index("showed")
+    assert alignment.expected_originals(start, start + len("showed")) is None
+    assert m.judge_restoration(alignment, start, start + len("showed"), "appeared") is None
+
+
+def test_expected_original_of_a_cut_replacement_by_a_single_word():
+    # "week after week" -> "weekly": no proper part of one word exists, so a cut cannot be right
+    spun = "a week after week magazine"
+    alignment = m.align(spun, "a weekly magazine")
+    start = spun.index("week")
+    assert alignment.expected_originals(start, start + len("week after")) is None
+
+
+def test_hyphenated_words_are_restored_part_by_part():
+    spun = "they could counter-assault adequately"
+    alignment = m.align(spun, "they could counter-attack effectively")
+    start = spun.index("assault")
+    assert alignment.expected_originals(start, start + len("assault")) == {("attack",)}
 
 
 def test_expected_original_maps_equal_length_replacements_word_by_word():
@@ -216,3 +251,13 @@ def test_classification_counts():
     assert counts.precision == pytest.approx(2 / 3)
     assert counts.recall == pytest.approx(2 / 4)
     assert counts.f1 == pytest.approx(2 * (2 / 3) * 0.5 / (2 / 3 + 0.5))
+
+
+def test_a_cut_edit_stands_for_about_as_many_original_words_as_it_covers():
+    spun = "Notably genuine identities frequently shown up in comics"
+    alignment = m.align(spun, "Notably real life personalities often made appearances in comics")
+    start = spun.index("genuine")
+    # one covered word of a 4 -> 6 word replacement: a head of one or two original words
+    assert alignment.expected_originals(start, start + len("genuine")) == {
+        ("real",), ("real", "life"),
+    }
