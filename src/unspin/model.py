@@ -26,8 +26,9 @@ class Candidate:
     first: int
     last: int
     original: str
-    source: str  # "fingerprint" or the thesaurus it came from
-    prior: float  # log-probability that a spinner made this substitution
+    source: str  # "fingerprint" or "thesaurus"
+    prior: float  # how well attested the substitution is, for a quick first ranking
+    links: int = 0  # where the substitution was seen (unspin.lexicon bit flags)
 
 
 @dataclass(frozen=True, slots=True)

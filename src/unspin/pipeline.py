@@ -2,23 +2,168 @@
 
 from __future__ import annotations
 
+import importlib.resources
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 
-from unspin.model import Report
+from unspin.candidates import propose, sentence_words
+from unspin.decide import Decision, DecisionParams, Sentence, decide_sentence
+from unspin.fingerprint import FingerprintHit, FingerprintIndex
+from unspin.lexicon import Lexicon
+from unspin.model import Report, Span, Token
+from unspin.render import match_case, restore
+from unspin.score import LanguageModel
+from unspin.tokenize import MAX_CHARS, check_text, is_word, tokenize
+
+FINGERPRINT_CONFIDENCE = 0.97
 
 
+@dataclass(frozen=True, slots=True)
+class DocumentModel:
+    """Logistic model of P(document was spun) from how many words look substituted.
+
+    Features: the share of words whose best rewrite has log-odds above `evidence_floor` (far
+    below the bar for editing: many weak signals make a confident document score), and the mean
+    context fit of the words under the trigram model.  Fitted on simulated spinning of clean
+    text (scripts/calibrate.py), not on evaluation data.
+    """
+
+    intercept: float
+    per_suspicious_rate: float
+    per_context_fit: float
+    evidence_floor: float
+    per_fingerprint_rate: float = 400.0
+
+    @classmethod
+    def bundled(cls) -> DocumentModel:
+        path = importlib.resources.files("unspin") / "data" / "weights.json"
+        data = json.loads(path.read_text(encoding="utf-8"))["document"]
+        return cls(
+            data["intercept"],
+            data["per_suspicious_rate"],
+            data["per_context_fit"],
+            data["evidence_floor"],
+        )
+
+    def features(
+        self, evidence: Sequence[float], fit: tuple[float, int], word_count: int
+    ) -> tuple[float, float]:
+        suspicious = sum(1 for value in evidence if value > self.evidence_floor) / max(
+            word_count, 1
+        )
+        return suspicious, fit[0] / max(fit[1], 1)
+
+    def probability(self, features: tuple[float, float], fingerprint_rate: float) -> float:
+        suspicious, context_fit = features
+        z = (
+            self.intercept
+            + self.per_suspicious_rate * suspicious
+            + self.per_context_fit * context_fit
+            + self.per_fingerprint_rate * fingerprint_rate
+        )
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+@dataclass
 class Analyzer:
     """Holds the loaded language resources; build once, call many times."""
 
+    lexicon: Lexicon
+    lm: LanguageModel
+    fingerprints: FingerprintIndex
+    params: DecisionParams = field(default_factory=DecisionParams.bundled)
+    document_model: DocumentModel = field(default_factory=DocumentModel.bundled)
+    max_chars: int = MAX_CHARS
+
+    @classmethod
+    def load(cls, params: DecisionParams | None = None) -> Analyzer:
+        return cls(
+            lexicon=Lexicon.load(),
+            lm=LanguageModel.load(),
+            fingerprints=FingerprintIndex.bundled(),
+            params=params or DecisionParams.bundled(),
+        )
+
     def analyze(self, text: str) -> Report:
-        # Placeholder until the real pipeline lands: finds nothing.
-        return Report(text=text, spans=(), spin_score=0.0, restored=text,
-                      word_count=len(text.split()))
+        check_text(text, self.max_chars)
+        tokens = tokenize(text)
+        hits = self.fingerprints.find(text)
+        frozen = _tokens_inside(tokens, hits)
+        spans = [_fingerprint_span(hit) for hit in hits]
+        evidence: list[float] = []
+        spans += self._thesaurus_spans(text, tokens, frozen, evidence)
+        spans.sort(key=lambda span: span.start)
+        word_count = sum(1 for token in tokens if is_word(token))
+        fit = self.lm.context_fit([token.norm for token in tokens if is_word(token)])
+        spin_score = self.document_model.probability(
+            self.document_model.features(evidence, fit, word_count), len(hits) / max(word_count, 1)
+        )
+        return Report(
+            text=text,
+            spans=tuple(spans),
+            spin_score=round(spin_score, 4),
+            restored=restore(text, spans),
+            word_count=word_count,
+            fingerprint_hits=len(hits),
+        )
+
+    def _thesaurus_spans(
+        self, text: str, tokens: Sequence[Token], frozen: set[int], evidence: list[float]
+    ) -> list[Span]:
+        spans: list[Span] = []
+        for words in sentence_words(tokens):
+            by_start = propose(tokens, words, self.lexicon, frozen)
+            position_of = {token_index: p for p, token_index in enumerate(words)}
+            ends = [[position_of[c.last - 1] + 1 for c in group] for group in by_start]
+            sentence = Sentence(
+                words=[tokens[i].norm for i in words],
+                names=[p > 0 and tokens[i].text[0].isupper() for p, i in enumerate(words)],
+                candidates=by_start,
+                ends=ends,
+            )
+            for decision in decide_sentence(sentence, self.lm, self.params, evidence):
+                spans.append(self._span(text, tokens, decision))
+        return spans
+
+    def _span(self, text: str, tokens: Sequence[Token], decision: Decision) -> Span:
+        start, end = tokens[decision.candidate.first].start, tokens[decision.candidate.last - 1].end
+        spun = text[start:end]
+        return Span(
+            start=start,
+            end=end,
+            text=spun,
+            original=match_case(decision.candidate.original, spun),
+            confidence=round(decision.confidence, 4),
+            source=decision.candidate.source,
+            alternatives=tuple(match_case(a, spun) for a in decision.alternatives),
+        )
+
+
+def _tokens_inside(tokens: Sequence[Token], hits: Sequence[FingerprintHit]) -> set[int]:
+    inside: set[int] = set()
+    for index, token in enumerate(tokens):
+        if any(hit.start < token.end and token.start < hit.end for hit in hits):
+            inside.add(index)
+    return inside
+
+
+def _fingerprint_span(hit: FingerprintHit) -> Span:
+    return Span(
+        start=hit.start,
+        end=hit.end,
+        text=hit.text,
+        original=hit.expected,
+        confidence=FINGERPRINT_CONFIDENCE,
+        source="fingerprint",
+    )
 
 
 @lru_cache(maxsize=1)
 def default_analyzer() -> Analyzer:
-    return Analyzer()
+    return Analyzer.load()
 
 
 def analyze(text: str) -> Report:

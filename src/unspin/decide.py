@@ -1,0 +1,176 @@
+"""Choose which rewrites to accept, and how sure we are.
+
+Each candidate rewrite gets a feature vector (context fit under the trigram model, frequency
+change, how well thesauri attest the swap, length change, ...) and a logistic model turns it into
+the log-odds that the candidate is the true original.  The weights are fitted on simulated
+spinning of clean text by scripts/calibrate.py and shipped in unspin/data/weights.json.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from unspin.lexicon import MOBY, MOBY_BACK, MYTHES, TORTURED
+from unspin.model import Candidate
+from unspin.score import END, START, LanguageModel
+
+FEATURES = (
+    "context_gain",  # LM log-prob of the window with the candidate minus with the spun words
+    "frequency_gain",  # unigram log-prob change: context fit and mere frequency weighed apart
+    "length_change",  # words in the original minus words in the spun wording
+    "length_distance",
+    "moby",
+    "moby_back",
+    "mythes",
+    "tortured",
+    "name",  # a capitalised word inside the sentence: usually a name, rarely spun
+    "unknown_spun",  # the spun word is outside the LM vocabulary, so context fit is unreliable
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionParams:
+    """Logistic weights over FEATURES plus the acceptance threshold."""
+
+    weights: tuple[float, ...]
+    intercept: float
+    threshold: float = 0.0  # accept a rewrite when its log-odds exceed this
+    shortlist: int = 6  # candidates per position scored with full context
+
+    @classmethod
+    def bundled(cls) -> DecisionParams:
+        path = importlib.resources.files("unspin") / "data" / "weights.json"
+        data = json.loads(path.read_text(encoding="utf-8"))
+        weights = tuple(float(data["weights"][name]) for name in FEATURES)
+        return cls(weights, float(data["intercept"]), float(data.get("threshold", 0.0)))
+
+    def log_odds(self, features: Sequence[float]) -> float:
+        return self.intercept + sum(w * f for w, f in zip(self.weights, features, strict=True))
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """An accepted rewrite of words[start:end] of a sentence."""
+
+    start: int
+    end: int
+    candidate: Candidate
+    log_odds: float
+    alternatives: tuple[str, ...]
+
+    @property
+    def confidence(self) -> float:
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, self.log_odds))))
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """One sentence as the decoder sees it.
+
+    `words` are lower-case, `names[p]` is True for a capitalised word inside the sentence,
+    `candidates[p]` are the rewrites starting at word p and `ends[p]` their end positions.
+    """
+
+    words: Sequence[str]
+    names: Sequence[bool]
+    candidates: Sequence[Sequence[Candidate]]
+    ends: Sequence[Sequence[int]]
+
+
+def decide_sentence(
+    sentence: Sentence, lm: LanguageModel, params: DecisionParams, evidence: list[float]
+) -> list[Decision]:
+    """Left-to-right greedy decoding: each choice sees the already-restored words on its left.
+
+    The best log-odds at every position with candidates is appended to `evidence`: weak signals
+    that add up to the document-level score even where no single rewrite is certain.
+    """
+    decisions: list[Decision] = []
+    output: list[str] = [START, START]
+    padded = [*sentence.words, END, END]
+    position = 0
+    while position < len(sentence.words):
+        scored = score_position(position, padded, output, sentence, lm, params)
+        best = scored[0] if scored else None
+        if best is not None:
+            evidence.append(best[0])
+        if best is None or best[0] <= params.threshold:
+            output.append(sentence.words[position])
+            position += 1
+            continue
+        log_odds, candidate, end = best
+        alternatives = tuple(c.original for lo, c, _ in scored[1:4] if lo > params.threshold)
+        decisions.append(Decision(position, end, candidate, log_odds, alternatives))
+        output.extend(candidate.original.split())
+        position = end
+    return decisions
+
+
+def score_position(
+    position: int,
+    padded: Sequence[str],
+    output: Sequence[str],
+    sentence: Sentence,
+    lm: LanguageModel,
+    params: DecisionParams,
+) -> list[tuple[float, Candidate, int]]:
+    """Log-odds of each shortlisted rewrite starting at `position`, best first."""
+    candidates, ends = sentence.candidates[position], sentence.ends[position]
+    if not candidates:
+        return []
+    left = output[-2:]
+    # Cheap first look: fit with the word on the left only, plus how well the swap is attested.
+    shortlist = sorted(
+        range(len(candidates)),
+        key=lambda i: (
+            lm.logp(candidates[i].original.split()[0], left[-1], left[-2]) + candidates[i].prior
+        ),
+        reverse=True,
+    )[: params.shortlist]
+    keep_scores: dict[int, float] = {}
+    scored = []
+    for i in shortlist:
+        end = ends[i]
+        features = candidate_features(
+            candidates[i], position, end, padded, left, sentence.names, lm, keep_scores
+        )
+        scored.append((params.log_odds(features), candidates[i], end))
+    scored.sort(key=lambda item: item[0], reverse=True)
+    return scored
+
+
+def candidate_features(
+    candidate: Candidate,
+    position: int,
+    end: int,
+    padded: Sequence[str],
+    left: Sequence[str],
+    names: Sequence[bool],
+    lm: LanguageModel,
+    keep_scores: dict[int, float],
+) -> list[float]:
+    """The FEATURES vector of one candidate; `keep_scores` caches the unchanged windows."""
+    spun = padded[position:end]
+    original = candidate.original.split()
+    right = padded[end : end + 2]
+    if end not in keep_scores:
+        keep_scores[end] = lm.window(left, spun, right)
+    context_gain = lm.window(left, original, right) - keep_scores[end]
+    frequency_gain = sum(lm.unigram(w) for w in original) - sum(lm.unigram(w) for w in spun)
+    links = candidate.links
+    return [
+        context_gain,
+        frequency_gain,
+        float(len(original) - len(spun)),
+        float(abs(len(original) - len(spun))),
+        float(bool(links & MOBY)),
+        float(bool(links & MOBY_BACK)),
+        float(bool(links & MYTHES)),
+        float(bool(links & TORTURED)),
+        float(any(names[position:end])),
+        float(any(not lm.known(w) for w in spun)),
+    ]
