@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from dataclasses import asdict
 from pathlib import Path
 
 import pyarrow as pa
@@ -13,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 import unspin.screen as screen_module
+from unspin import analyze
 from unspin.cli import app
 from unspin.ingest import IngestOptions
 from unspin.screen import ScreenOptions, screen, work_dir_for
@@ -129,6 +131,13 @@ def test_one_row_per_document_with_errors_for_bad_ones(corpus, tmp_path) -> None
         else:
             assert reason in row["error"], row
             assert row["spin_score"] is None
+    spun_row = next(row for row in rows if row["id"].endswith("spun.txt"))
+    report = analyze(SPUN)
+    assert spun_row["spin_score"] == report.spin_score
+    assert spun_row["is_spun"] == report.is_spun
+    assert spun_row["restored"] == report.restored
+    expected_spans = json.loads(json.dumps([asdict(span) for span in report.spans]))
+    assert json.loads(spun_row["spans"]) == expected_spans
     pdf_row = next(row for row in rows if row["id"].endswith("paper.pdf"))
     assert "random forests" in pdf_row["restored"]
     assert summary.errors == sum(1 for reason in expected.values() if reason)

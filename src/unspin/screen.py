@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 import pyarrow as pa
@@ -202,7 +202,15 @@ def _run_local(batches: Iterator[list[Document]], workers: int) -> Iterator[list
         for batch in batches:
             yield analyze_batch(batch)
         return
-    context = get_context("forkserver")
+    # Build the analyzer once here and fork: workers share its memory copy-on-write and skip the
+    # multi-second load. Where fork is unavailable each forkserver worker builds its own.
+    if "fork" in get_all_start_methods():
+        from unspin.pipeline import default_analyzer
+
+        default_analyzer()
+        context = get_context("fork")
+    else:
+        context = get_context("forkserver")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pending: set[Future] = set()
         for batch in batches:
