@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import signal
+import subprocess
+import sys
+import time
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
@@ -220,3 +224,49 @@ def test_cli_screen_writes_results_and_a_summary(corpus, tmp_path) -> None:
     again = CliRunner().invoke(app, args)
     assert again.exit_code == 2
     assert "--force" in " ".join(re.sub("[│╭╮╰╯─]", " ", again.output).split())
+
+
+KILL_AFTER_TWO_BATCHES = """
+import os, signal, sys
+from pathlib import Path
+from unspin.ingest import IngestOptions
+from unspin.screen import ScreenOptions, screen
+
+if __name__ == "__main__":
+    batches = []
+
+    def die_after_two(rows):
+        batches.append(rows)
+        if len(batches) == 2:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    options = ScreenOptions(ingest=IngestOptions("body", None), workers=2, batch_size=3)
+    screen([Path(sys.argv[1])], Path(sys.argv[2]), options, on_batch=die_after_two)
+"""
+
+
+def _processes_running(marker: str) -> bool:
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if marker.encode() in cmdline.read_bytes():
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def test_sigkilled_pool_run_resumes_without_loss_or_repeats(corpus, tmp_path) -> None:
+    root, expected = corpus
+    out = tmp_path / "results.parquet"
+    script = tmp_path / "killer.py"
+    script.write_text(KILL_AFTER_TWO_BATCHES)
+    killed = subprocess.run([sys.executable, str(script), str(root), str(out)], timeout=300)
+    assert killed.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 10  # its orphaned pool workers notice and exit
+    while _processes_running(str(script)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _processes_running(str(script))
+    assert not out.exists()
+    summary = screen([root], out, options())
+    assert summary.already_done == 6 and summary.processed == len(expected) - 6
+    assert Counter(row["id"] for row in read_rows(out)) == Counter(set(expected))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -197,6 +198,17 @@ def batched(documents: list[Document], size: int) -> Iterator[list[Document]]:
         yield documents[start : start + size]
 
 
+def _exit_with_parent(parent: int) -> None:
+    """Pool initializer: a worker whose parent was killed (kill -9) must not linger forever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def _run_local(batches: Iterator[list[Document]], workers: int) -> Iterator[list[dict]]:
     if workers <= 1:
         for batch in batches:
@@ -211,7 +223,12 @@ def _run_local(batches: Iterator[list[Document]], workers: int) -> Iterator[list
         context = get_context("fork")
     else:
         context = get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_exit_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         pending: set[Future] = set()
         for batch in batches:
             pending.add(pool.submit(analyze_batch, batch))
