@@ -111,6 +111,7 @@ class Result:
     unit: str
     target: Target | None = None
     note: str = ""
+    details: dict[str, float] | None = None  # extra numbers for the JSON file only
 
     @property
     def met(self) -> bool | None:
@@ -164,6 +165,7 @@ def write_json(path: Path, results: list[Result], meta: dict) -> None:
                 },
                 "met": r.met,
                 "note": r.note,
+                "details": r.details,
             }
             for r in results
         ],
