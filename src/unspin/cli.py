@@ -8,6 +8,107 @@ app = typer.Typer(help="Detect and reverse automated text spinning.", no_args_is
 
 # --- core commands (check, restore) ---
 
+MAX_INPUT_BYTES = 20_000_000
+
+
+def _read_text(file: str) -> str:
+    """Text of FILE ('-' for stdin); bad input stops with a message, not a traceback."""
+    import sys
+    from pathlib import Path
+
+    from unspin.tokenize import InputError, decode_bytes
+
+    try:
+        if file == "-":
+            raw = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        else:
+            with Path(file).open("rb") as handle:
+                raw = handle.read(MAX_INPUT_BYTES + 1)
+    except OSError as error:
+        raise typer.BadParameter(f"cannot read {file}: {error.strerror or error}") from error
+    if len(raw) > MAX_INPUT_BYTES:
+        raise typer.BadParameter(
+            f"{file}: larger than {MAX_INPUT_BYTES:,} bytes; split it or use `unspin screen`"
+        )
+    try:
+        return decode_bytes(raw)
+    except InputError as error:
+        raise typer.BadParameter(f"{file}: {error}") from error
+
+
+def _analyze_file(file: str):
+    from unspin.pipeline import analyze
+    from unspin.tokenize import InputError
+
+    text = _read_text(file)
+    try:
+        return analyze(text)
+    except InputError as error:
+        raise typer.BadParameter(f"{file}: {error}") from error
+
+
+@app.command("check")
+def check_command(
+    file: str = typer.Argument(..., help="Text file to check, or - for standard input"),
+    as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON"),
+) -> None:
+    """Say whether FILE looks machine-spun and list the spun spans with proposed originals."""
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    report = _analyze_file(file)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+        return
+    console = Console()
+    verdict = "[bold red]spun[/]" if report.is_spun else "[bold green]not spun[/]"
+    console.print(
+        f"{verdict}: spin score {report.spin_score:.2f}, {len(report.spans)} spun spans "
+        f"in {report.word_count:,} words ({report.fingerprint_hits} known tortured phrases)"
+    )
+    if report.spans:
+        table = Table("chars", "spun text", "proposed original", "confidence", "source")
+        for span in report.spans:
+            table.add_row(
+                f"{span.start}-{span.end}", span.text, span.original,
+                f"{span.confidence:.2f}", span.source,
+            )
+        console.print(table)
+
+
+@app.command("restore")
+def restore_command(
+    file: str = typer.Argument(..., help="Text file to restore, or - for standard input"),
+    diff: bool = typer.Option(False, "--diff", help="Show a coloured word diff"),
+    as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON"),
+) -> None:
+    """Print FILE with every spun span replaced by its most likely original wording."""
+    import json
+
+    from rich.console import Console
+    from rich.text import Text
+
+    from unspin.render import word_diff
+
+    report = _analyze_file(file)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+        return
+    if not diff:
+        typer.echo(report.restored, nl=not report.restored.endswith("\n"))
+        return
+    console = Console(highlight=False)
+    styles = {"same": "", "removed": "strike red", "added": "bold green"}
+    # Without colour (a pipe, a file) the diff needs visible markers instead.
+    marks = {"same": "{}", "removed": "[-{}-]", "added": "{{+{}+}}"}
+    text = Text()
+    for piece in word_diff(report.text, report.restored):
+        shown = piece.text if console.is_terminal else marks[piece.kind].format(piece.text)
+        text.append(shown, style=styles[piece.kind])
+    console.print(text, soft_wrap=True)
+
 # --- trace commands (index, trace) ---
 
 
@@ -244,14 +345,30 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on (0.0.0.0 for all)."),
     port: int = typer.Option(8000, min=0, max=65535, help="TCP port."),
     max_bytes: int = typer.Option(2_000_000, min=1, help="Largest request body accepted."),
+    workers: int = typer.Option(
+        1, min=1, help="Worker processes (analysis is CPU-bound; each loads its own resources)."
+    ),
     log_level: str = typer.Option("info", help="uvicorn log level."),
 ) -> None:
     """Serve the web page at / and the HTTP API (/v1/analyze, /v1/restore, /openapi.json)."""
+    import os
+
     import uvicorn
 
     from unspin.pipeline import default_analyzer
-    from unspin.service import create_app
+    from unspin.service import MAX_BYTES_ENV, create_app
 
     typer.echo("unspin: loading language resources…", err=True)
-    default_analyzer()  # load now, so the first request is not the slow one
-    uvicorn.run(create_app(max_bytes=max_bytes), host=host, port=port, log_level=log_level)
+    if workers == 1:
+        default_analyzer()  # load now, so the first request is not the slow one
+        uvicorn.run(create_app(max_bytes=max_bytes), host=host, port=port, log_level=log_level)
+        return
+    os.environ[MAX_BYTES_ENV] = str(max_bytes)
+    uvicorn.run(
+        "unspin.service:create_app_from_env",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level=log_level,
+    )

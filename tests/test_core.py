@@ -1,0 +1,165 @@
+"""The core pipeline, piece by piece and end to end."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from unspin import analyze, default_analyzer
+from unspin.cli import app
+from unspin.render import match_case, restore, word_diff
+from unspin.tokenize import InputError, check_text, decode_bytes, tokenize
+
+SPUN = (
+    "Our team trained a profound learning model and an irregular woodland classifier.\n"
+    "The spokesperson advised reporters that the results were good."
+)
+CLEAN = (
+    "The committee met on Tuesday to discuss the budget for next year. Members agreed that "
+    "the city should spend more on schools and less on roads, and the mayor said she would "
+    "sign the plan before the end of the month."
+)
+
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def analyzer():
+    return default_analyzer()
+
+
+def test_tokens_slice_the_input_exactly():
+    text = "Naïve café—costs 3.50 €, isn't it?\n\nNew paragraph"
+    tokens = tokenize(text)
+    assert [t.text for t in tokens][:4] == ["Naïve", "café", "—", "costs"]
+    assert all(text[t.start : t.end] == t.text for t in tokens)
+    assert "isn't" in [t.text for t in tokens]
+    assert tokens[-1].sentence > tokens[0].sentence
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (b"  \n\t ", "empty"),
+        (b"abc\x00def", "binary"),
+        (b"caf\xe9 au lait", "not valid UTF-8"),
+    ],
+)
+def test_bad_bytes_are_refused_with_a_reason(data, message):
+    with pytest.raises(InputError, match=message):
+        decode_bytes(data)
+
+
+def test_bom_is_dropped():
+    assert decode_bytes("\ufeffhello".encode()) == "hello"
+
+
+def test_oversized_text_is_refused_before_any_work(analyzer):
+    huge = "word " * 10_000_000  # 50 MB
+    with pytest.raises(InputError, match="more than"):
+        check_text(huge)
+    with pytest.raises(InputError, match="more than"):
+        analyzer.analyze(huge)
+
+
+def test_cli_refuses_a_50_megabyte_file(tmp_path):
+    path = tmp_path / "huge.txt"
+    path.write_bytes(b"word " * 10_000_000)
+    result = runner.invoke(app, ["check", str(path)])
+    assert result.exit_code == 2
+    assert "larger than" in result.output
+
+
+def test_lexicon_finds_originals_through_inflection(analyzer):
+    originals = {o.text for o in analyzer.lexicon.origins("advised")}
+    assert "told" in originals
+    assert "ground" in analyzer.lexicon.reverse["floor"]
+
+
+def test_language_model_prefers_the_original_wording(analyzer):
+    lm = analyzer.lm
+    assert lm.window(["<s>", "a"], ["ground"], ["invasion"]) > lm.window(
+        ["<s>", "a"], ["floor"], ["invasion"]
+    )
+    assert lm.window(["<s>", "the"], ["white", "house"], ["said"]) > lm.window(
+        ["<s>", "the"], ["white", "home"], ["said"]
+    )
+
+
+def test_case_follows_the_spun_text():
+    assert match_case("deep learning", "Profound learning") == "Deep learning"
+    assert match_case("white house", "White Home") == "White House"
+    assert match_case("told", "ADVISED") == "TOLD"
+    assert match_case("told", "advised") == "told"
+
+
+def test_word_diff_rebuilds_both_sides():
+    before, after = "a profound learning  model.", "a deep learning  model."
+    pieces = word_diff(before, after)
+    assert "".join(p.text for p in pieces if p.kind != "added") == before
+    assert "".join(p.text for p in pieces if p.kind != "removed") == after
+    assert [p.text for p in pieces if p.kind == "removed"] == ["profound"]
+
+
+def test_spun_text_is_detected_and_restored():
+    report = analyze(SPUN)
+    found = {span.text: span for span in report.spans}
+    assert found["profound learning"].original == "deep learning"
+    assert found["irregular woodland"].original == "random forest"
+    assert found["advised"].original == "told"
+    assert report.restored.startswith("Our team trained a deep learning model")
+    assert "random forest classifier" in report.restored
+    assert report.is_spun
+    for span in report.spans:
+        assert SPUN[span.start : span.end] == span.text
+        assert 0.0 <= span.confidence <= 1.0
+    assert restore(SPUN, report.spans) == report.restored
+
+
+def test_clean_text_comes_back_unchanged():
+    report = analyze(CLEAN)
+    assert report.spans == ()
+    assert report.restored == CLEAN
+    assert not report.is_spun
+    assert report.spin_score < analyze(SPUN).spin_score
+
+
+def test_report_serialises_to_json():
+    data = json.loads(json.dumps(analyze(SPUN).to_dict()))
+    assert data["is_spun"] is True
+    assert {"start", "end", "text", "original", "confidence", "source"} <= set(data["spans"][0])
+
+
+def test_cli_restore_prints_restored_text(tmp_path):
+    path = tmp_path / "in.txt"
+    path.write_text(SPUN, encoding="utf-8")
+    result = runner.invoke(app, ["restore", str(path)])
+    assert result.exit_code == 0
+    assert "deep learning model" in result.stdout
+    diff = runner.invoke(app, ["restore", "--diff", str(path)])
+    assert "[-profound-]{+deep+}" in diff.stdout
+
+
+def test_cli_check_json_and_stdin():
+    result = runner.invoke(app, ["check", "--json", "-"], input=SPUN)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["spans"]
+
+
+@pytest.mark.parametrize("data", [b"", b"\x00\x01\x02binary", b"\xff\xfe\xfa"])
+def test_cli_refuses_bad_input(tmp_path, data):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(data)
+    result = runner.invoke(app, ["check", str(path)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+
+
+def test_cli_missing_file():
+    result = runner.invoke(app, ["restore", "/nonexistent/file.txt"])
+    assert result.exit_code == 2
+    assert "cannot read" in result.output
