@@ -23,8 +23,11 @@ fi
 stamp=.venv/.unspin-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     echo "bootstrap: installing Python packages into .venv" >&2
-    .venv/bin/pip install -q --disable-pip-version-check -U pip 2>/dev/null
-    .venv/bin/pip install -q --disable-pip-version-check -e '.[test,cluster]' 2>&1 \
-        | grep -v "^WARNING: Location" || true
+    log=$(mktemp)
+    if ! .venv/bin/pip install -q --disable-pip-version-check -e '.[test,cluster]' >"$log" 2>&1; then
+        grep -v "^WARNING: Location" "$log" >&2
+        exit 1
+    fi
+    rm -f "$log"
     touch "$stamp"
 fi
