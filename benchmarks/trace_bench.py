@@ -84,7 +84,7 @@ def main() -> None:
     parser.add_argument("--synthetic", type=int, default=500, help="thesaurus-spun queries")
     parser.add_argument("--rate", type=float, default=0.5, help="thesaurus spin rate")
     args = parser.parse_args()
-    console = Console()
+    console = Console(width=120)
 
     pairs = [json.loads(line) for line in find_pairs().open(encoding="utf-8")]
     haystack = distractors.load(limit=args.distractors)
