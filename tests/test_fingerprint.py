@@ -1,0 +1,391 @@
+"""The fingerprint layer: exact offsets, whole-word matching, rules and the bundled list."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from unspin.fingerprint import (
+    BUNDLED_RESOURCE,
+    FingerprintHit,
+    FingerprintIndex,
+    RuleSyntaxError,
+    match_case,
+    parse_rule,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_PHRASES = REPO_ROOT.parent / "shared" / "data" / "tortured_phrases.jsonl"
+BUILD_SCRIPT = REPO_ROOT / "scripts" / "build_fingerprints.py"
+BUNDLED_FILE = REPO_ROOT / "src" / "unspin" / BUNDLED_RESOURCE
+
+needs_shared_data = pytest.mark.skipif(
+    not SHARED_PHRASES.is_file(), reason="shared tortured-phrase data not available"
+)
+
+
+@pytest.fixture(scope="module")
+def index() -> FingerprintIndex:
+    return FingerprintIndex.from_pairs([
+        ("profound learning", "deep learning"),
+        ("irregular woodland", "random forest"),
+        ("man-made reasoning", "artificial intelligence"),
+        ("web of things (iot)", "internet of things (iot)"),
+        ("prototypical β-glucan", "fungal β-glucan"),
+        ("bosom peril", "breast cancer"),
+        ("bosom peril growth", "breast cancer growth"),
+        ("peril growth rate", "risk growth rate"),
+    ])
+
+
+@pytest.fixture(scope="module")
+def bundled() -> FingerprintIndex:
+    return FingerprintIndex.bundled()
+
+
+def spans(hits: list[FingerprintHit]) -> list[tuple[int, int, str, str]]:
+    return [(hit.start, hit.end, hit.text, hit.expected) for hit in hits]
+
+
+# --- offsets, boundaries, case ---------------------------------------------------------------
+
+
+def test_offsets_slice_the_text_exactly(index: FingerprintIndex) -> None:
+    text = "We trained a profound learning model and an irregular woodland classifier."
+    assert spans(index.find(text)) == [
+        (13, 30, "profound learning", "deep learning"),
+        (44, 62, "irregular woodland", "random forest"),
+    ]
+
+
+@pytest.mark.parametrize("prefix", [
+    "İstanbul ",  # lower-cases to two characters
+    "ﬁnal straße ",  # ligature and sharp s: case mapping changes their length too
+    "😀 emoji outside the BMP ",
+    "Ελληνικά και 中文 ",
+    "\ud800 lone surrogate ",
+    "  \n\n\t spaced   out  ",
+    "“curly” — dashes – and\xa0no-break\u2009spaces ",
+])
+def test_offsets_survive_any_text_before_the_hit(index: FingerprintIndex, prefix: str) -> None:
+    text = prefix + "Profound   learning, then more text"
+    [hit] = index.find(text)
+    assert (hit.start, hit.end) == (len(prefix), len(prefix) + len("Profound   learning"))
+    assert text[hit.start : hit.end] == hit.text == "Profound   learning"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    before=st.text(max_size=30),
+    gap=st.text(alphabet=" \t\n\r-\xa0\u2009\u2013", min_size=1, max_size=4),
+    after=st.text(max_size=30),
+)
+def test_found_hit_always_slices_its_own_text(
+    index: FingerprintIndex, before: str, gap: str, after: str
+) -> None:
+    text = f"{before} profound{gap}learning {after}"
+    for hit in index.find(text):
+        assert text[hit.start : hit.end] == hit.text
+    assert any(hit.start == len(before) + 1 and hit.expected == "deep learning"
+               for hit in index.find(text))
+
+
+@pytest.mark.parametrize("text", [
+    "unprofound learnings",
+    "unprofound learning",
+    "profound learnings",
+    "profound learning2",
+    "profound learning_rate",
+    "xprofound learning",
+    "profound learningα",
+    "profoundlearning",
+])
+def test_no_hit_inside_longer_words(index: FingerprintIndex, text: str) -> None:
+    assert index.find(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "profound learning",
+    "(profound learning)",
+    '"profound learning"',
+    "“profound learning”",
+    "‘profound learning’",
+    "«profound learning»",
+    "[profound learning]",
+    "and/profound learning/",
+    "profound learning's rise",
+    "profound learning’s rise",
+    "word—profound learning.",
+    "profound learning, then",
+])
+def test_hit_next_to_punctuation(index: FingerprintIndex, text: str) -> None:
+    [hit] = index.find(text)
+    assert hit.text == "profound learning"
+
+
+@pytest.mark.parametrize(("spelling", "expected"), [
+    ("profound learning", "deep learning"),
+    ("Profound learning", "Deep learning"),
+    ("PROFOUND LEARNING", "DEEP LEARNING"),
+    ("pRoFoUnD learning", "deep learning"),
+    ("Web of Things (IoT)", "Internet of Things (IoT)"),
+    ("PROTOTYPICAL Β-GLUCAN", "FUNGAL Β-GLUCAN"),
+])
+def test_case_insensitive_and_expected_follows_case(
+    index: FingerprintIndex, spelling: str, expected: str
+) -> None:
+    [hit] = index.find(f"A {spelling} here.")
+    assert (hit.text, hit.expected) == (spelling, expected)
+
+
+@pytest.mark.parametrize("gap", [" ", "  ", "\n", " \n\n  ", "\t", "-", " - ", "\xa0", "\u2009",
+                                 "\u2013", "-\n"])
+def test_any_run_of_whitespace_or_hyphens_between_words(index: FingerprintIndex, gap: str) -> None:
+    text = f"the profound{gap}learning era"
+    [hit] = index.find(text)
+    assert hit.text == f"profound{gap}learning"
+    assert hit.start == 4
+
+
+def test_hyphenated_phrase_matches_spaced_text(index: FingerprintIndex) -> None:
+    assert [hit.expected for hit in index.find("man made reasoning and man-made reasoning")] == [
+        "artificial intelligence", "artificial intelligence"
+    ]
+
+
+def test_letters_outside_latin_scripts_must_match_exactly(index: FingerprintIndex) -> None:
+    text = "prototypical γ-glucan, prototypical β-glucan"
+    assert spans(index.find(text)) == [(23, 44, "prototypical β-glucan", "fungal β-glucan")]
+
+
+# --- several hits ----------------------------------------------------------------------------
+
+
+def test_multiple_hits_in_order(index: FingerprintIndex) -> None:
+    text = "Irregular woodland beats profound learning; profound learning beats bosom peril."
+    assert [(hit.start, hit.text) for hit in index.find(text)] == [
+        (0, "Irregular woodland"), (25, "profound learning"), (44, "profound learning"),
+        (68, "bosom peril"),
+    ]
+
+
+def test_longest_wins_where_phrases_start_together(index: FingerprintIndex) -> None:
+    assert spans(index.find("the bosom peril growth rate")) == [
+        (4, 22, "bosom peril growth", "breast cancer growth")
+    ]
+
+
+def test_leftmost_wins_where_phrases_overlap() -> None:
+    index = FingerprintIndex.from_pairs([("b c d", "x"), ("a b", "y"), ("d e", "z")])
+    assert [hit.text for hit in index.find("a b c d e")] == ["a b", "d e"]
+
+
+def test_failed_longer_candidate_does_not_hide_a_shorter_one(index: FingerprintIndex) -> None:
+    # "peril growth rate" starts inside "unbosom" territory and is fine; the longer
+    # "bosom peril growth" fails its left boundary.
+    assert [hit.text for hit in index.find("unbosom peril growth rate")] == ["peril growth rate"]
+
+
+def test_empty_text_and_empty_index() -> None:
+    assert FingerprintIndex.from_pairs([]).find("profound learning") == []
+    assert FingerprintIndex.from_pairs([("a b", "c")]).find("") == []
+
+
+def test_rejects_bytes() -> None:
+    with pytest.raises(TypeError, match="str"):
+        FingerprintIndex.from_pairs([("a b", "c")]).find(b"a b")  # type: ignore[arg-type]
+
+
+def test_rejects_empty_pair() -> None:
+    with pytest.raises(ValueError, match="pair 2"):
+        FingerprintIndex.from_pairs([("a b", "c"), ("  ", "d")])
+
+
+def test_long_document_with_paragraph_breaks(index: FingerprintIndex) -> None:
+    # Long enough to take the vectorised path for squeezing runs of whitespace.
+    paragraph = "Some words   here, and a (bracket).  Then profound \n learning.\n\n"
+    text = "é " + paragraph * 2000
+    hits = index.find(text)
+    assert len(hits) == 2000
+    assert all(text[hit.start : hit.end] == hit.text == "profound \n learning" for hit in hits)
+    assert hits[1].start - hits[0].start == len(paragraph)
+
+
+def test_pickles_small_and_still_works(bundled: FingerprintIndex) -> None:
+    copy = pickle.loads(pickle.dumps(bundled))
+    assert len(copy) == len(bundled)
+    assert spans(copy.find("a profound learning model")) == [
+        (2, 19, "profound learning", "deep learning")
+    ]
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+
+def test_plain_rule_and_its_text() -> None:
+    index = FingerprintIndex.from_rules(['"profound learning" => "deep learning"   # the classic'])
+    [hit] = index.find("A profound learning model")
+    assert (hit.expected, hit.rule) == ("deep learning", '"profound learning" => "deep learning"')
+
+
+def test_and_needs_every_term_somewhere_else_in_the_document() -> None:
+    index = FingerprintIndex.from_rules(
+        '"bosom peril" => "breast cancer" AND "tumour" AND oncology'
+    )
+    assert index.find("A bosom peril.") == []
+    assert index.find("A bosom peril. The tumour grew.") == []
+    [hit] = index.find("Oncology first. A bosom peril. The TUMOUR grew.")
+    assert (hit.text, hit.expected) == ("bosom peril", "breast cancer")
+    # whole words only
+    assert index.find("oncologyx: a bosom peril and tumours") == []
+
+
+def test_context_term_inside_the_hit_does_not_count() -> None:
+    index = FingerprintIndex.from_rules('"bosom peril" => "breast cancer" AND "peril"')
+    assert index.find("a bosom peril") == []
+    assert len(index.find("a bosom peril, a real peril")) == 1
+
+
+def test_not_blocks_the_rule() -> None:
+    index = FingerprintIndex.from_rules('"bosom peril" => "breast cancer" NOT "poetry"')
+    assert len(index.find("The bosom peril was diagnosed.")) == 1
+    assert index.find("Poetry: the bosom peril of love.") == []
+
+
+def test_window_limits_context_to_nearby_words() -> None:
+    index = FingerprintIndex.from_rules('"bosom peril" => "breast cancer" AND tumour ~3')
+    assert len(index.find("tumour one two bosom peril")) == 1
+    assert len(index.find("bosom peril, one two (tumour).")) == 1
+    assert index.find("tumour one two three bosom peril") == []
+    assert index.find("bosom peril one two three tumour") == []
+
+
+def test_window_applies_to_not_terms_too() -> None:
+    index = FingerprintIndex.from_rules('"bosom peril" => "breast cancer" NOT poetry ~2')
+    assert index.find("poetry and bosom peril") == []
+    assert len(index.find("poetry, then many other words, then bosom peril")) == 1
+
+
+def test_first_rule_whose_conditions_hold_fires() -> None:
+    index = FingerprintIndex.from_rules([
+        "# rules for one phrase, most specific first",
+        '"bosom peril" => "breast cancer" AND tumour',
+        "",
+        '"bosom peril" => "chest danger"',
+    ])
+    assert len(index) == 2
+    assert [hit.expected for hit in index.find("bosom peril")] == ["chest danger"]
+    assert [hit.expected for hit in index.find("bosom peril tumour")] == ["breast cancer"]
+
+
+def test_rule_hits_are_unaffected_by_failed_conditions_elsewhere() -> None:
+    index = FingerprintIndex.from_rules([
+        '"a b c" => "long" AND never',
+        '"a b" => "short"',
+    ])
+    assert [hit.expected for hit in index.find("a b c")] == ["short"]
+
+
+def test_parse_rule_fields() -> None:
+    rule = parse_rule('"Bosom  peril" => "breast cancer" AND tumour NOT "love poem" ~30 # note')
+    assert rule is not None
+    assert (rule.tortured, rule.expected, rule.require, rule.forbid, rule.window) == (
+        "Bosom peril", "breast cancer", ("tumour",), ("love poem",), 30
+    )
+    assert parse_rule("   # only a comment") is None
+    assert parse_rule("") is None
+
+
+@pytest.mark.parametrize(("line", "problem"), [
+    ('"a b" "c d"', "expected '=>' after the tortured phrase"),
+    ('"a b" =>', "missing the expected phrase"),
+    ('=> "c d"', "expected the tortured phrase at the start, found '=>'"),
+    ('"a b => "c d"', "unterminated quote"),
+    ('"a b" => "c d" AND', "missing a term after AND"),
+    ('"a b" => "c d" NOT => x', "expected a term after NOT"),
+    ('"a b" => "c d" "e"', "unexpected 'e': join context terms with AND or NOT"),
+    ('"a b" => "c d" ~3', "'~N' needs at least one AND or NOT term"),
+    ('"a b" => "c d" AND e ~0', "'~0' is not a window"),
+    ('"a b" => "c d" AND e ~x', "'~x' is not a window"),
+    ('"a b" => "c d" AND e ~3 AND f', "'~N' must come last"),
+    ('"" => "c d"', "empty quotes"),
+    ('AND => "c d"', "found the keyword AND"),
+    ('"--" => "c d"', "no letters, digits or symbols"),
+])
+def test_malformed_rules_name_the_line_and_the_problem(line: str, problem: str) -> None:
+    rules = ['"fine" => "ok"', "# comment", line]
+    with pytest.raises(RuleSyntaxError) as raised:
+        FingerprintIndex.from_rules(rules)
+    assert raised.value.line_number == 3
+    assert str(raised.value).startswith("line 3: ")
+    assert problem in str(raised.value)
+    assert line.strip() in str(raised.value)
+
+
+def test_rules_as_one_string_count_lines() -> None:
+    with pytest.raises(RuleSyntaxError, match="^line 2: "):
+        FingerprintIndex.from_rules('"a" => "b"\n"c" "d"\n')
+
+
+def test_match_case_keeps_unrelated_words_lower() -> None:
+    assert match_case("deep learning", "Profound learning") == "Deep learning"
+    assert match_case("deep learning", "Profound Learning") == "Deep Learning"
+    assert match_case("random forest", "IRREGULAR WOODLAND") == "RANDOM FOREST"
+    assert match_case("random forest", "irregular woodland") == "random forest"
+
+
+# --- the bundled list ------------------------------------------------------------------------
+
+
+def test_bundled_index_loads_and_finds_known_phrases(bundled: FingerprintIndex) -> None:
+    assert len(bundled) > 6000
+    text = "We trained a profound learning model and an irregular woodland classifier."
+    assert [(hit.text, hit.expected) for hit in bundled.find(text)] == [
+        ("profound learning", "deep learning"), ("irregular woodland", "random forest")
+    ]
+
+
+@needs_shared_data
+def test_bundled_list_holds_no_test_phrase(bundled: FingerprintIndex) -> None:
+    records = [json.loads(line) for line in SHARED_PHRASES.read_text(encoding="utf-8").splitlines()
+               if line.strip()]
+    test_phrases = {" ".join(r["tortured"].lower().split()) for r in records
+                    if r["split"] == "test"}
+    train_phrases = {" ".join(r["tortured"].lower().split()) for r in records
+                     if r["split"] == "train"}
+    bundled_phrases = {rule.tortured for rule in bundled.rules}
+    assert test_phrases, "the shared data should have a test split"
+    assert bundled_phrases.isdisjoint(test_phrases)
+    assert bundled_phrases == train_phrases
+
+
+@needs_shared_data
+def test_bundled_file_is_what_the_build_script_writes(tmp_path: Path) -> None:
+    output = tmp_path / "phrases.tsv"
+    subprocess.run([sys.executable, str(BUILD_SCRIPT), str(SHARED_PHRASES), "--output",
+                    str(output)], check=True, capture_output=True)
+    assert output.read_text(encoding="utf-8") == BUNDLED_FILE.read_text(encoding="utf-8")
+
+
+def test_build_script_keeps_only_train_rows(tmp_path: Path) -> None:
+    source = tmp_path / "phrases.jsonl"
+    rows = [
+        {"tortured": "Profound  Learning", "expected": "deep learning", "split": "train"},
+        {"tortured": "profound learning", "expected": "deep learning", "split": "train"},
+        {"tortured": "secret phrase", "expected": "hidden", "split": "test"},
+        {"tortured": "aardvark thing", "expected": "b", "split": "train"},
+    ]
+    source.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    output = tmp_path / "phrases.tsv"
+    subprocess.run([sys.executable, str(BUILD_SCRIPT), str(source), "--output", str(output)],
+                   check=True, capture_output=True)
+    body = [line for line in output.read_text(encoding="utf-8").splitlines()
+            if not line.startswith("#")]
+    assert body == ["aardvark thing\tb", "profound learning\tdeep learning"]
