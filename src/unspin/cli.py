@@ -345,30 +345,14 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on (0.0.0.0 for all)."),
     port: int = typer.Option(8000, min=0, max=65535, help="TCP port."),
     max_bytes: int = typer.Option(2_000_000, min=1, help="Largest request body accepted."),
-    workers: int = typer.Option(
-        1, min=1, help="Worker processes (analysis is CPU-bound; each loads its own resources)."
-    ),
     log_level: str = typer.Option("info", help="uvicorn log level."),
 ) -> None:
     """Serve the web page at / and the HTTP API (/v1/analyze, /v1/restore, /openapi.json)."""
-    import os
-
     import uvicorn
 
     from unspin.pipeline import default_analyzer
-    from unspin.service import MAX_BYTES_ENV, create_app
+    from unspin.service import create_app
 
     typer.echo("unspin: loading language resources…", err=True)
-    if workers == 1:
-        default_analyzer()  # load now, so the first request is not the slow one
-        uvicorn.run(create_app(max_bytes=max_bytes), host=host, port=port, log_level=log_level)
-        return
-    os.environ[MAX_BYTES_ENV] = str(max_bytes)
-    uvicorn.run(
-        "unspin.service:create_app_from_env",
-        factory=True,
-        workers=workers,
-        host=host,
-        port=port,
-        log_level=log_level,
-    )
+    default_analyzer()  # load now, so the first request is not the slow one
+    uvicorn.run(create_app(max_bytes=max_bytes), host=host, port=port, log_level=log_level)
