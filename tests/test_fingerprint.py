@@ -16,6 +16,7 @@ from unspin.fingerprint import (
     BUNDLED_RESOURCE,
     FingerprintHit,
     FingerprintIndex,
+    FingerprintRule,
     RuleSyntaxError,
     match_case,
     parse_rule,
@@ -389,3 +390,44 @@ def test_build_script_keeps_only_train_rows(tmp_path: Path) -> None:
     body = [line for line in output.read_text(encoding="utf-8").splitlines()
             if not line.startswith("#")]
     assert body == ["aardvark thing\tb", "profound learning\tdeep learning"]
+
+
+def test_rules_built_in_code_are_checked_too() -> None:
+    with pytest.raises(ValueError, match="empty phrase"):
+        FingerprintRule("  ", "deep learning")
+    with pytest.raises(ValueError, match="window"):
+        FingerprintRule("profound learning", "deep learning", window=5)
+    rule = FingerprintRule("profound learning", "deep learning", require=("neural",), window=5)
+    [hit] = FingerprintIndex([rule]).find("a neural profound learning model")
+    assert hit.rule == '"profound learning" => "deep learning" AND "neural" ~5'
+
+
+REFERENCE_PHRASES = ["a b", "b c", "a b c", "ab c", "c"]
+
+
+def reference_find(text: str) -> list[tuple[int, int]]:
+    """Slow but obvious: a regex per phrase at every position, then leftmost-longest."""
+    import re
+
+    candidates = []
+    for phrase in REFERENCE_PHRASES:
+        body = r"[ \n\-]+".join(map(re.escape, phrase.split()))
+        pattern = re.compile(rf"(?<![^ \n\-(])(?=({body})(?!\w))", re.IGNORECASE)
+        candidates += [(m.start(), m.start() + len(m.group(1))) for m in pattern.finditer(text)]
+    chosen, reached = [], 0
+    for start, end in sorted(candidates, key=lambda span: (span[0], -span[1])):
+        if start >= reached:
+            chosen.append((start, end))
+            reached = end
+    return chosen
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(
+    st.sampled_from(["a", "A", "b", "B", "ab", "AB", "c", "C", "cd", "é"]),
+    st.sampled_from([" ", "  ", "\n", " -\n ", "-", "(", ",", "_", ""]),
+), max_size=10))
+def test_agrees_with_a_regex_reference(pieces: list[tuple[str, str]]) -> None:
+    index = FingerprintIndex.from_pairs([(phrase, phrase.upper()) for phrase in REFERENCE_PHRASES])
+    text = "".join(word + separator for word, separator in pieces)
+    assert [(hit.start, hit.end) for hit in index.find(text)] == reference_find(text)

@@ -161,6 +161,12 @@ class FingerprintRule:
     window: int | None = None  # terms count only this many words around the hit
     source: str = field(default="", compare=False)
 
+    def __post_init__(self) -> None:
+        if not self.tortured.strip() or not self.expected.strip():
+            raise ValueError(f"empty phrase in rule {_format_rule(self)}")
+        if self.window is not None and (self.window < 1 or not (self.require or self.forbid)):
+            raise ValueError(f"a window needs N >= 1 and an AND or NOT term: {_format_rule(self)}")
+
     def __str__(self) -> str:
         return self.source or _format_rule(self)
 
