@@ -255,6 +255,42 @@ def match_spans(
     return Counts(true_positives, len(predicted), gold_found, len(gold))
 
 
+# --------------------------------------------------------------------------- tortured phrases
+
+PHRASE_SLOT = "{phrase}"
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseInTemplate:
+    """A tortured phrase set in a neutral carrier sentence, and how to judge the answer on it."""
+
+    template: str  # holds PHRASE_SLOT exactly once
+    tortured: str
+    expected: str
+
+    def __post_init__(self) -> None:
+        if self.template.count(PHRASE_SLOT) != 1:
+            raise ValueError(f"template must hold {PHRASE_SLOT} exactly once: {self.template!r}")
+
+    @property
+    def sentence(self) -> str:
+        return self.template.replace(PHRASE_SLOT, self.tortured)
+
+    @property
+    def phrase_range(self) -> tuple[int, int]:
+        start = self.template.index(PHRASE_SLOT)
+        return start, start + len(self.tortured)
+
+    def is_detected(self, spans: Iterable[tuple[int, int]]) -> bool:
+        """Some span shares a character with the tortured phrase."""
+        return any(overlaps(*span, *self.phrase_range) for span in spans)
+
+    def is_restored(self, restored: str) -> bool:
+        """The whole restored sentence is the template holding the expected phrase."""
+        wanted = self.template.replace(PHRASE_SLOT, self.expected)
+        return normalise_sentence(restored) == normalise_sentence(wanted)
+
+
 # --------------------------------------------------------------------------- document detection
 
 

@@ -27,6 +27,7 @@ from common import (
 )
 from metrics import (
     Counts,
+    PhraseInTemplate,
     align,
     auroc,
     classification_counts,
@@ -34,7 +35,6 @@ from metrics import (
     count_words,
     judge_restoration,
     match_spans,
-    normalise_sentence,
     overlaps,
     relative_reduction,
 )
@@ -162,14 +162,11 @@ def evaluate_tortured(
     detected = restored = sentences = violations = 0
     work = [(phrase, template) for phrase in phrases for template in PPS_TEMPLATES]
     for phrase, template in _progress(work, description):
-        sentence = template.format(phrase=phrase.tortured)
-        start = template.index("{phrase}")
-        end = start + len(phrase.tortured)
-        report = analyze(sentence)
-        violations += invariant_violations(report, sentence)
-        detected += any(overlaps(s.start, s.end, start, end) for s in report.spans)
-        expected = template.format(phrase=phrase.expected)
-        restored += normalise_sentence(report.restored) == normalise_sentence(expected)
+        case = PhraseInTemplate(template, phrase.tortured, phrase.expected)
+        report = analyze(case.sentence)
+        violations += invariant_violations(report, case.sentence)
+        detected += case.is_detected((s.start, s.end) for s in report.spans)
+        restored += case.is_restored(report.restored)
         sentences += 1
     return PhraseOutcome(detected, restored, sentences), violations
 

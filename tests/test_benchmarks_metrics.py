@@ -261,3 +261,31 @@ def test_a_cut_edit_stands_for_about_as_many_original_words_as_it_covers():
     assert alignment.expected_originals(start, start + len("genuine")) == {
         ("real",), ("real", "life"),
     }
+
+
+# --------------------------------------------------------------------------- tortured phrases
+
+
+def test_phrase_in_template_places_the_phrase_and_judges_detection():
+    case = m.PhraseInTemplate("Recent work on {phrase} has grown.", "profound learning",
+                              "deep learning")
+    assert case.sentence == "Recent work on profound learning has grown."
+    start, end = case.phrase_range
+    assert case.sentence[start:end] == "profound learning"
+    assert case.is_detected([(0, 6), (start + 9, end)])  # a span on "learning" is enough
+    assert not case.is_detected([(0, start)])  # "Recent work on " touches but does not overlap
+    assert not case.is_detected([])
+
+
+def test_phrase_in_template_needs_the_whole_sentence_restored():
+    case = m.PhraseInTemplate("Recent work on {phrase} has grown.", "profound learning",
+                              "deep learning")
+    assert case.is_restored("recent  work on Deep learning has grown.")
+    assert not case.is_restored("Recent work on deep learning has grown")  # lost the full stop
+    assert not case.is_restored("Recent work on deep knowledge has grown.")
+    assert not case.is_restored(case.sentence)
+
+
+def test_phrase_in_template_rejects_a_template_without_one_slot():
+    with pytest.raises(ValueError):
+        m.PhraseInTemplate("No slot here.", "a", "b")
