@@ -169,7 +169,8 @@ def build(cache: Path, limit: int | None = None) -> int:
             elif str(path).startswith("/usr/share/man/"):
                 text = roff_to_text(text)
             for number, paragraph in enumerate(paragraphs_of(text)):
-                digest = hashlib.blake2b(paragraph.lower().encode(), digest_size=12).digest()
+                letters = re.sub(r"[^a-z0-9]+", "", paragraph.lower())  # markup-blind duplicates
+                digest = hashlib.blake2b(letters.encode(), digest_size=12).digest()
                 if digest in seen:
                     continue
                 seen.add(digest)

@@ -48,7 +48,7 @@ FUNCTION_WORDS = frozenset(_FUNCTION_WORD_LIST.split())
 class TraceParams:
     """Knobs of retrieval; stored in the index manifest."""
 
-    candidates: int = 50  # documents re-ranked by alignment
+    candidates: int = 20  # documents re-ranked by alignment
     expand_below: int = 8  # queries with fewer content lemmas get thesaurus expansion
     synonym_weight: float = 0.5  # a synonym match counts this fraction of an exact match
     max_synonyms: int = 400
