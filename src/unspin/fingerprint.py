@@ -136,6 +136,7 @@ def _replace_unencodable(error: UnicodeError) -> tuple[bytes, int]:
     return b"".join(map(_placeholder, run)), error.end
 
 
+# Registered once, under this module's own name; the handler is a pure function.
 codecs.register_error(_ERRORS, _replace_unencodable)
 
 
