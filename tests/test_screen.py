@@ -121,7 +121,9 @@ def read_rows(path: Path) -> list[dict]:
 def test_one_row_per_document_with_errors_for_bad_ones(corpus, tmp_path) -> None:
     root, expected = corpus
     out = tmp_path / "results.parquet"
-    summary = screen([root], out, options())
+    announced = []
+    summary = screen([root], out, options(), on_start=lambda *counts: announced.append(counts))
+    assert announced == [(len(expected), 0)]  # the progress bar's total is right up front
     rows = read_rows(out)
     assert summary.complete and summary.total == len(expected) == len(rows)
     assert {row["id"] for row in rows} == set(expected)

@@ -17,13 +17,14 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
+from itertools import islice
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from unspin.ingest import Document, IngestOptions, iter_documents
+from unspin.ingest import Document, IngestOptions, estimate_count, iter_documents
 
 RESULT_SCHEMA = pa.schema(
     [
@@ -193,9 +194,39 @@ def unique_documents(documents: Iterable[Document]) -> Iterator[Document]:
         yield document
 
 
-def batched(documents: list[Document], size: int) -> Iterator[list[Document]]:
-    for start in range(0, len(documents), size):
-        yield documents[start : start + size]
+def batched(documents: Iterable[Document], size: int) -> Iterator[list[Document]]:
+    iterator = iter(documents)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+class PendingDocuments:
+    """Streams the documents not done yet, in input order, and remembers every id it passed.
+
+    Streaming keeps memory bounded by the batches in flight, not by the corpus size.
+    """
+
+    def __init__(self, documents: Iterable[Document], done: set[str], limit: int | None) -> None:
+        self._documents = documents
+        self._done = done
+        self._limit = limit
+        self.order: list[str] = []
+        self.already_done = 0
+        self.exhausted = False
+
+    def __iter__(self) -> Iterator[Document]:
+        taken = 0
+        for document in self._documents:
+            if document.id in self._done:
+                self.order.append(document.id)
+                self.already_done += 1
+                continue
+            if self._limit is not None and taken >= self._limit:
+                return
+            self.order.append(document.id)
+            taken += 1
+            yield document
+        self.exhausted = True
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -282,7 +313,8 @@ def screen(
 ) -> ScreenSummary:
     """Analyse every document under `inputs` into the Parquet file `out`, resuming earlier runs.
 
-    `on_start(pending, already_done)` and `on_batch(rows)` let a caller draw progress.
+    `on_start(expected, already_done)` (expected is a cheap estimate of the documents this run
+    will analyse) and `on_batch(rows)` let a caller draw progress.
     """
     options = options or ScreenOptions()
     if options.engine not in ENGINES:
@@ -290,16 +322,19 @@ def screen(
     started = time.perf_counter()
     if out.exists() and not work_dir_for(out).exists() and not options.overwrite:
         raise FileExistsError(f"{out} exists; pass overwrite (--force) to screen again")
+    inputs = list(inputs)
     store = PartStore(work_dir_for(out))
     done = store.done_ids()
-    documents = list(unique_documents(iter_documents(inputs, options.ingest)))
-    order = [document.id for document in documents]
-    pending = [document for document in documents if document.id not in done]
+    estimate = estimate_count(inputs)
+    pending = PendingDocuments(
+        unique_documents(iter_documents(inputs, options.ingest)), done, options.limit
+    )
+    expected = max(0, estimate - len(done))
     if options.limit is not None:
-        pending = pending[: options.limit]
-    summary = ScreenSummary(total=len(documents), already_done=len(done & set(order)))
+        expected = min(expected, options.limit)
     if on_start is not None:
-        on_start(len(pending), summary.already_done)
+        on_start(expected, len(done))
+    summary = ScreenSummary()
     batches = batched(pending, max(1, options.batch_size))
     if options.engine == "dask":
         results = _run_dask(batches, options)
@@ -310,10 +345,12 @@ def screen(
         summary.processed += len(rows)
         if on_batch is not None:
             on_batch(rows)
-    summary.complete = summary.already_done + summary.processed >= summary.total
+    summary.already_done = pending.already_done
+    summary.complete = pending.exhausted
+    summary.total = len(pending.order) if pending.exhausted else max(estimate, len(pending.order))
     summary.spun, summary.errors = store.counts()
     if summary.complete:
-        store.merge_into(out, order)
+        store.merge_into(out, pending.order)
         summary.output = str(out)
     else:
         summary.output = str(store.work_dir)
