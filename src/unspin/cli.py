@@ -315,6 +315,8 @@ def screen_command(
             summary = screen([Path(p) for p in inputs], Path(out), options, started, finished_batch)
         except (FileNotFoundError, FileExistsError, ValueError) as exc:
             raise typer.BadParameter(str(exc)) from exc
+        if summary.complete:  # the up-front total was an estimate
+            progress.update(task, total=summary.processed, completed=summary.processed)
     table = Table(title="screen summary")
     table.add_column("documents", justify="right")
     table.add_column("this run", justify="right")
