@@ -171,7 +171,7 @@ def main() -> None:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     server = start_server(port)
-    console = Console()
+    console = Console(width=100)  # full table even when piped
     try:
         startup = wait_until_healthy(base_url, server)
         probe = httpx.post(f"{base_url}/v1/analyze", json={"text": article}, timeout=120)
