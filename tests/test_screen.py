@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 import unspin.screen as screen_module
 from unspin import analyze
 from unspin.cli import app
-from unspin.ingest import IngestOptions
+from unspin.ingest import IngestOptions, iter_documents, load_deferred
 from unspin.screen import ScreenOptions, screen, work_dir_for
 
 SPUN = "We trained a profound learning model and an irregular woodland classifier."
@@ -106,9 +106,9 @@ def analysed_ids(monkeypatch) -> Counter:
     seen: Counter = Counter()
     real = screen_module.analyze_batch
 
-    def counting(documents):
+    def counting(documents, *args):
         seen.update(document.id for document in documents)
-        return real(documents)
+        return real(documents, *args)
 
     monkeypatch.setattr(screen_module, "analyze_batch", counting)
     return seen
@@ -231,7 +231,7 @@ def test_cli_screen_writes_results_and_a_summary(corpus, tmp_path) -> None:
 KILL_AFTER_TWO_BATCHES = """
 import os, signal, sys
 from pathlib import Path
-from unspin.ingest import IngestOptions
+from unspin.ingest import IngestOptions, iter_documents, load_deferred
 from unspin.screen import ScreenOptions, screen
 
 if __name__ == "__main__":
@@ -242,7 +242,8 @@ if __name__ == "__main__":
         if len(batches) == 2:
             os.kill(os.getpid(), signal.SIGKILL)
 
-    options = ScreenOptions(ingest=IngestOptions("body", None), workers=2, batch_size=3)
+    ingest = IngestOptions("body", None, defer_files=True)
+    options = ScreenOptions(ingest=ingest, workers=2, batch_size=3)
     screen([Path(sys.argv[1])], Path(sys.argv[2]), options, on_batch=die_after_two)
 """
 
@@ -272,3 +273,13 @@ def test_sigkilled_pool_run_resumes_without_loss_or_repeats(corpus, tmp_path) ->
     summary = screen([root], out, options())
     assert summary.already_done == 6 and summary.processed == len(expected) - 6
     assert Counter(row["id"] for row in read_rows(out)) == Counter(set(expected))
+
+
+def test_deferred_files_read_the_same_as_eager_ones(corpus) -> None:
+    root, expected = corpus
+    eager = list(iter_documents([root], IngestOptions("body", None)))
+    lazy_options = IngestOptions("body", None, defer_files=True)
+    lazy = list(iter_documents([root], lazy_options))
+    assert any(document.deferred for document in lazy)
+    assert [load_deferred(document, lazy_options) for document in lazy] == eager
+    assert sorted(document.id for document in eager) == sorted(expected)

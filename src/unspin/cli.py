@@ -277,7 +277,7 @@ def screen_command(
     if engine not in ENGINES:
         raise typer.BadParameter(f"--engine must be one of {', '.join(ENGINES)}")
     options = ScreenOptions(
-        ingest=IngestOptions(text_field, id_field, DEFAULT_MAX_CHARS),
+        ingest=IngestOptions(text_field, id_field, DEFAULT_MAX_CHARS, defer_files=True),
         workers=workers or max(1, os.cpu_count() or 1),
         batch_size=batch_size,
         engine=engine,

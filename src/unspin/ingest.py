@@ -27,6 +27,7 @@ class Document:
     source: str
     text: str
     error: str | None = None
+    deferred: bool = False  # a whole file not read yet: `load_deferred` reads it (in a worker)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,7 @@ class IngestOptions:
     text_field: str = "text"
     id_field: str | None = "id"
     max_chars: int = DEFAULT_MAX_CHARS
+    defer_files: bool = False  # leave .txt/.md/.pdf unread so workers extract them in parallel
 
 
 def check_text(text: str, max_chars: int) -> str | None:
@@ -159,6 +161,9 @@ def _read_parquet(path: Path, options: IngestOptions) -> Iterator[Document]:
 def read_file(path: Path, options: IngestOptions) -> Iterator[Document]:
     """Documents in one file, chosen by suffix (anything unknown is read as plain text)."""
     suffix = path.suffix.lower()
+    whole_file = suffix not in (*JSONL_SUFFIXES, PARQUET_SUFFIX)
+    if whole_file and options.defer_files:
+        return iter([Document(id=str(path), source=str(path), text="", deferred=True)])
     if suffix == PDF_SUFFIX:
         return _read_pdf(path, options)
     if suffix in JSONL_SUFFIXES:
@@ -166,6 +171,14 @@ def read_file(path: Path, options: IngestOptions) -> Iterator[Document]:
     if suffix == PARQUET_SUFFIX:
         return _read_parquet(path, options)
     return _read_plain(path, options)
+
+
+def load_deferred(document: Document, options: IngestOptions) -> Document:
+    """The document with its file read (PDF text extracted), or with the reason it cannot be."""
+    if not document.deferred:
+        return document
+    eager = IngestOptions(options.text_field, options.id_field, options.max_chars, False)
+    return next(read_file(Path(document.source), eager))
 
 
 def expand_inputs(inputs: Iterable[Path]) -> list[Path]:

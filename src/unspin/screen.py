@@ -24,7 +24,13 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from unspin.ingest import Document, IngestOptions, estimate_count, iter_documents
+from unspin.ingest import (
+    Document,
+    IngestOptions,
+    estimate_count,
+    iter_documents,
+    load_deferred,
+)
 
 RESULT_SCHEMA = pa.schema(
     [
@@ -46,7 +52,9 @@ ENGINES = ("local", "dask")
 class ScreenOptions:
     """How to read the inputs and how to spread the work."""
 
-    ingest: IngestOptions = field(default_factory=lambda: IngestOptions(id_field=None))
+    ingest: IngestOptions = field(
+        default_factory=lambda: IngestOptions(id_field=None, defer_files=True)
+    )
     workers: int = max(1, os.cpu_count() or 1)
     batch_size: int = 32
     engine: str = "local"
@@ -88,13 +96,14 @@ def _error_row(document: Document, error: str) -> dict:
     }
 
 
-def analyze_batch(documents: list[Document]) -> list[dict]:
+def analyze_batch(documents: list[Document], ingest: IngestOptions | None = None) -> list[dict]:
     """Result rows for a batch; runs in a worker, where the analyzer is built once and cached."""
     from unspin.pipeline import default_analyzer
 
     analyzer = default_analyzer()
     rows = []
-    for document in documents:
+    for deferred in documents:
+        document = load_deferred(deferred, ingest or IngestOptions())
         if document.error:
             rows.append(_error_row(document, document.error))
             continue
@@ -240,10 +249,11 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-def _run_local(batches: Iterator[list[Document]], workers: int) -> Iterator[list[dict]]:
+def _run_local(batches: Iterator[list[Document]], options: ScreenOptions) -> Iterator[list[dict]]:
+    workers = options.workers
     if workers <= 1:
         for batch in batches:
-            yield analyze_batch(batch)
+            yield analyze_batch(batch, options.ingest)
         return
     # Build the analyzer once here and fork: workers share its memory copy-on-write and skip the
     # multi-second load. Where fork is unavailable each forkserver worker builds its own.
@@ -262,7 +272,7 @@ def _run_local(batches: Iterator[list[Document]], workers: int) -> Iterator[list
     ) as pool:
         pending: set[Future] = set()
         for batch in batches:
-            pending.add(pool.submit(analyze_batch, batch))
+            pending.add(pool.submit(analyze_batch, batch, options.ingest))
             if len(pending) >= 2 * workers:
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
@@ -291,7 +301,7 @@ def _run_dask(batches: Iterator[list[Document]], options: ScreenOptions) -> Iter
         window = as_completed()
         in_flight = 0
         for batch in batches:
-            window.add(client.submit(analyze_batch, batch, pure=False))
+            window.add(client.submit(analyze_batch, batch, options.ingest, pure=False))
             in_flight += 1
             if in_flight >= 2 * max(options.workers, 1):
                 yield next(window).result()
@@ -339,7 +349,7 @@ def screen(
     if options.engine == "dask":
         results = _run_dask(batches, options)
     else:
-        results = _run_local(batches, options.workers)
+        results = _run_local(batches, options)
     for rows in results:
         store.write(rows)
         summary.processed += len(rows)
