@@ -15,6 +15,7 @@ import html.parser
 import json
 import random
 import re
+import zlib
 from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
@@ -23,10 +24,21 @@ import numpy as np
 
 from unspin.candidates import MAX_SPUN_ZIPF, propose, sentence_words
 from unspin.decide import FEATURES, DecisionParams, Sentence, candidate_features
-from unspin.lexicon import MOBY, MYTHES
+from unspin.fingerprint import FingerprintIndex
+from unspin.lexicon import (
+    MOBY,
+    MYTHES,
+    PAIR_FEATURES,
+    TORTURED,
+    Lexicon,
+    SpinnerModel,
+    read_tortured_pairs,
+    tortured_pairs_path,
+    word_substitutions,
+)
 from unspin.pipeline import Analyzer
 from unspin.render import match_case
-from unspin.score import END, START
+from unspin.score import END, START, LanguageModel
 from unspin.tokenize import is_word, tokenize
 
 HANDBOOK = Path("/usr/share/doc/debian-handbook/html/en-US")
@@ -34,7 +46,7 @@ PYTHON_DOCS = Path("/usr/share/doc/python3.11/html/_sources")
 WEIGHTS_PATH = Path(__file__).resolve().parent.parent / "src/unspin/data/weights.json"
 # How well a swap is attested is a prior we set, not something the simulation can teach: the
 # simulated spinner draws from these same thesauri, so fitted weights would only echo its recipe.
-FIXED = {"tortured": 3.0, "moby": 0.5, "moby_back": 0.0, "mythes": 0.5}
+FIXED = {"tortured": 3.0}
 TARGET_FALSE_EDITS = 0.5  # per 1,000 words of clean held-out text
 
 
@@ -73,9 +85,51 @@ def clean_paragraphs() -> list[str]:
     return [p for p in found if 40 <= len(p.split()) <= 160 and prose.match(p)]
 
 
-def forward_index(analyzer: Analyzer) -> dict[str, list[str]]:
-    """original -> spun options, restricted to clean, LM-known, single or two-word synonyms."""
-    forward: dict[str, list[str]] = defaultdict(list)
+def fit_spinner_model(lexicon: Lexicon) -> SpinnerModel:
+    """Learn which thesaurus originals real spinners start from, on the PPS train word swaps.
+
+    One fifth of the spun words (by hash) is held out to report how often the true original
+    makes the candidate shortlist.
+    """
+    swaps = word_substitutions(read_tortured_pairs(tortured_pairs_path()))
+    rows: dict[bool, tuple[list, list, list]] = {True: ([], [], []), False: ([], [], [])}
+    for (original, spun), _count in sorted(swaps.items()):
+        links = {
+            o: bits & ~TORTURED
+            for o, bits in lexicon.links(spun).items()
+            if bits & ~TORTURED and lexicon._phrase_zipf(o) >= 2.5
+        }
+        if original not in links:
+            continue
+        held_out = zlib.crc32(spun.encode()) % 5 == 0
+        x, y, groups = rows[held_out]
+        for candidate, bits in sorted(links.items()):
+            x.append(lexicon.pair_features(candidate, spun, bits))
+            y.append(candidate == original)
+            groups.append(spun)
+    x, y, _ = rows[False]
+    intercept, weights = fit_logistic(np.array(x), np.array(y, dtype=float), {}, l2=1.0)
+    model = SpinnerModel(tuple(float(w) for w in weights), intercept)
+    hx, hy, hgroups = rows[True]
+    scores = [model.score(f) for f in hx]
+    by_group: dict[str, list[tuple[float, bool]]] = defaultdict(list)
+    for score, label, group in zip(scores, hy, hgroups, strict=True):
+        by_group[group].append((score, label))
+    ranks = [
+        sorted(items, key=lambda item: -item[0]).index(next(i for i in items if i[1]))
+        for items in by_group.values()
+    ]
+    for k in (1, 8, 24):
+        print(
+            f"spinner model, held-out PPS swaps: true original in top {k}: "
+            f"{sum(r < k for r in ranks) / len(ranks):.1%} of {len(ranks)}"
+        )
+    return model
+
+
+def forward_index(analyzer: Analyzer) -> dict[str, list[tuple[str, int]]]:
+    """original -> (spun option, links), restricted to LM-known single or two-word synonyms."""
+    forward: dict[str, list[tuple[str, int]]] = defaultdict(list)
     lm = analyzer.lm
     for spun, originals in analyzer.lexicon.reverse.items():
         words = spun.split()
@@ -83,8 +137,26 @@ def forward_index(analyzer: Analyzer) -> dict[str, list[str]]:
             continue
         for original, links in originals.items():
             if links & (MOBY | MYTHES):
-                forward[original].append(spun)
+                forward[original].append((spun, links & ~TORTURED))
     return forward
+
+
+def choose_swap(lexicon: Lexicon, word: str, forward, rng: random.Random) -> str | None:
+    """Pick a spun form the way the fitted spinner model says real spinners do."""
+    options: list[tuple[str, int]] = list(forward.get(word, []))
+    for lemma, tag in lexicon.forms(word):
+        for spun, links in forward.get(lemma, []):
+            inflected = lexicon.inflect(spun, tag)
+            if inflected:
+                options.append((inflected, links))
+    options = [o for o in options if o[0] != word and lexicon.zipf(o[0].split()[0]) >= 2.0]
+    if not options:
+        return None
+    scores = np.array(
+        [lexicon.spinner.score(lexicon.pair_features(word, s, b)) for s, b in options]
+    )
+    weights = np.exp(scores - scores.max())
+    return options[rng.choices(range(len(options)), weights=weights)[0]][0]
 
 
 def spin(text: str, analyzer: Analyzer, forward, rng: random.Random, rate: float):
@@ -102,15 +174,9 @@ def spin(text: str, analyzer: Analyzer, forward, rng: random.Random, rate: float
         starts_sentence = index == 0 or tokens[index - 1].sentence != token.sentence
         eligible = is_word(token) and (starts_sentence or not token.text[0].isupper())
         if eligible and lexicon.zipf(word) <= MAX_SPUN_ZIPF and rng.random() < rate:
-            options = [(word, s) for s in forward.get(word, [])]
-            for lemma, tag in lexicon.forms(word):
-                for s in forward.get(lemma, []):
-                    inflected = lexicon.inflect(s, tag)
-                    if inflected:
-                        options.append((word, inflected))
-            options = [o for o in options if lexicon.zipf(o[1].split()[0]) >= 2.0]
-            if options:
-                replacement = match_case(rng.choice(options)[1], token.text)
+            swap = choose_swap(lexicon, word, forward, rng)
+            if swap:
+                replacement = match_case(swap, token.text)
         if replacement is None:
             pieces.append(token.text)
             out_len += len(token.text)
@@ -228,7 +294,12 @@ def main() -> None:
     rng.shuffle(paragraphs)
     paragraphs = paragraphs[: args.paragraphs]
     print(f"{len(paragraphs)} clean paragraphs")
-    analyzer = Analyzer.load()
+    lexicon = Lexicon.load(spinner=SpinnerModel(tuple(0.0 for _ in PAIR_FEATURES), 0.0))
+    spinner = fit_spinner_model(lexicon)
+    lexicon = replace(lexicon, spinner=spinner, _origins_cache={})
+    analyzer = Analyzer(
+        lexicon, LanguageModel.load(), FingerprintIndex.bundled(), DecisionParams.bundled()
+    )
     forward = forward_index(analyzer)
     half = len(paragraphs) // 2
     spun_pairs = [spin(p, analyzer, forward, rng, args.rate) for p in paragraphs]
@@ -281,6 +352,12 @@ def main() -> None:
                 "intercept": round(intercept, 4),
                 "threshold": round(threshold, 4),
                 "document": document,
+                "spinner": {
+                    "weights": {
+                        n: round(w, 4) for n, w in zip(PAIR_FEATURES, spinner.weights, strict=True)
+                    },
+                    "intercept": round(spinner.intercept, 4),
+                },
                 "fitted_on": f"{half} simulated paragraphs, rate {args.rate}, seed {args.seed}",
             },
             indent=1,

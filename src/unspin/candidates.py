@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from unspin.lexicon import MAX_PHRASE_WORDS, Lexicon, link_strength
+from unspin.lexicon import MAX_PHRASE_WORDS, TORTURED, TORTURED_BONUS, Lexicon
 from unspin.model import Candidate, Token
 from unspin.tokenize import is_word
 
@@ -55,7 +55,7 @@ def propose(
                         last=span[-1] + 1,
                         original=origin.text,
                         source="thesaurus",
-                        prior=link_strength(origin.links),
+                        prior=origin.score + TORTURED_BONUS * bool(origin.links & TORTURED),
                         links=origin.links,
                     )
                 )

@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from unspin.lexicon import MOBY, MOBY_BACK, MYTHES, TORTURED
+from unspin.lexicon import TORTURED, TORTURED_BONUS
 from unspin.model import Candidate
 from unspin.score import END, START, LanguageModel
 
@@ -23,9 +23,7 @@ FEATURES = (
     "frequency_gain",  # unigram log-prob change: context fit and mere frequency weighed apart
     "length_change",  # words in the original minus words in the spun wording
     "length_distance",
-    "moby",
-    "moby_back",
-    "mythes",
+    "spinner_prior",  # spinner-model log-odds of the swap, from thesaurus links and similarity
     "tortured",
     "name",  # a capitalised word inside the sentence: usually a name, rarely spun
     "unknown_spun",  # the spun word is outside the LM vocabulary, so context fit is unreliable
@@ -45,7 +43,7 @@ class DecisionParams:
     def bundled(cls) -> DecisionParams:
         path = importlib.resources.files("unspin") / "data" / "weights.json"
         data = json.loads(path.read_text(encoding="utf-8"))
-        weights = tuple(float(data["weights"][name]) for name in FEATURES)
+        weights = tuple(float(data["weights"].get(name, 0.0)) for name in FEATURES)
         return cls(weights, float(data["intercept"]), float(data.get("threshold", 0.0)))
 
     def log_odds(self, features: Sequence[float]) -> float:
@@ -167,9 +165,7 @@ def candidate_features(
         frequency_gain,
         float(len(original) - len(spun)),
         float(abs(len(original) - len(spun))),
-        float(bool(links & MOBY)),
-        float(bool(links & MOBY_BACK)),
-        float(bool(links & MYTHES)),
+        candidate.prior - TORTURED_BONUS * bool(links & TORTURED),
         float(bool(links & TORTURED)),
         float(any(names[position:end])),
         float(any(not lm.known(w) for w in spun)),

