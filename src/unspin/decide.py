@@ -20,7 +20,9 @@ from unspin.score import END, START, LanguageModel
 
 FEATURES = (
     "context_gain",  # LM log-prob of the window with the candidate minus with the spun words
-    "frequency_gain",  # unigram log-prob change: context fit and mere frequency weighed apart
+    "frequency_gain",
+    "spun_fit",  # log P(spun word | words before) - log P(spun word): odd words fit badly
+    "original_fit",  # the same for the candidate's first word  # unigram log-prob change: context fit and mere frequency weighed apart
     "length_change",  # words in the original minus words in the spun wording
     "length_distance",
     "spinner_prior",  # spinner-model log-odds of the swap, from thesaurus links and similarity
@@ -159,10 +161,14 @@ def candidate_features(
         keep_scores[end] = lm.window(left, spun, right)
     context_gain = lm.window(left, original, right) - keep_scores[end]
     frequency_gain = sum(lm.unigram(w) for w in original) - sum(lm.unigram(w) for w in spun)
+    spun_fit = lm.logp(spun[0], left[-1], left[-2]) - lm.unigram(spun[0])
+    original_fit = lm.logp(original[0], left[-1], left[-2]) - lm.unigram(original[0])
     links = candidate.links
     return [
         context_gain,
         frequency_gain,
+        spun_fit,
+        original_fit,
         float(len(original) - len(spun)),
         float(abs(len(original) - len(spun))),
         candidate.prior - TORTURED_BONUS * bool(links & TORTURED),

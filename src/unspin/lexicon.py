@@ -184,7 +184,13 @@ class Lexicon:
     _zipf_cache: dict[str, float] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def load(cls, max_candidates: int = 24, spinner: SpinnerModel | None = None) -> Lexicon:
+    def load(
+        cls,
+        max_candidates: int = 24,
+        spinner: SpinnerModel | None = None,
+        tortured_pairs: list[tuple[str, str]] | None = None,
+    ) -> Lexicon:
+        """Index the thesauri; `tortured_pairs` defaults to the bundled PPS train phrases."""
         moby = read_moby(moby_path())
         mythes = read_mythes(MYTHES_PATH)
         reverse: dict[str, dict[str, int]] = defaultdict(dict)
@@ -204,7 +210,9 @@ class Lexicon:
         for head, synonyms in mythes.items():
             for synonym in synonyms:
                 link(head, synonym, MYTHES)
-        for original, spun in word_substitutions(read_tortured_pairs(tortured_pairs_path())):
+        if tortured_pairs is None:
+            tortured_pairs = read_tortured_pairs(tortured_pairs_path())
+        for original, spun in word_substitutions(tortured_pairs):
             link(original, spun, TORTURED)
         return cls(
             reverse=dict(reverse),
