@@ -238,8 +238,13 @@ class PendingDocuments:
         self.exhausted = True
 
 
-def _exit_with_parent(parent: int) -> None:
-    """Pool initializer: a worker whose parent was killed (kill -9) must not linger forever."""
+def _exit_with_parent() -> None:
+    """Pool initializer: a worker whose parent was killed (kill -9) must not linger forever.
+
+    The parent is whoever started this worker: the screening process under fork, the
+    forkserver (which exits with the screening process) otherwise.
+    """
+    parent = os.getppid()
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -260,7 +265,7 @@ def _run_local(batches: Iterator[list[Document]], options: ScreenOptions) -> Ite
     if "fork" in get_all_start_methods():
         from unspin.pipeline import default_analyzer
 
-        default_analyzer()
+        default_analyzer().analyze("Warm the lazy caches once, before forking.")
         context = get_context("fork")
     else:
         context = get_context("forkserver")
@@ -268,7 +273,6 @@ def _run_local(batches: Iterator[list[Document]], options: ScreenOptions) -> Ite
         max_workers=workers,
         mp_context=context,
         initializer=_exit_with_parent,
-        initargs=(os.getpid(),),
     ) as pool:
         pending: set[Future] = set()
         for batch in batches:
