@@ -5,13 +5,16 @@
 The corpus is the first N distractor paragraphs (benchmarks/distractors.py) as one JSONL file.
 "end to end" covers reading, starting workers (building the analyzer), analysing and writing the
 Parquet output; "steady" is the rate after the first batch came back, i.e. without start-up. Each
-configuration runs in a fresh interpreter so none inherits another's loaded analyzer.
+configuration runs in a fresh interpreter so none inherits another's loaded analyzer. "CPU s" is
+the user+system time of that interpreter and its workers: on a shared, busy machine the wall-clock
+rates of 2 processes say little, while docs per CPU second shows what the parallel engines cost.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import subprocess
 import sys
 import tempfile
@@ -75,6 +78,7 @@ def main() -> None:
     records = distractors.load(limit=args.docs)
     table = Table(title=f"screen: {len(records):,} paragraphs, batch size {args.batch_size}")
     columns = ("engine", "docs", "seconds", "first batch s", "docs/s end to end", "steady docs/s")
+    columns += ("CPU s", "docs per CPU s")
     for column in columns:
         table.add_column(column, justify="left" if column == "engine" else "right")
     with tempfile.TemporaryDirectory() as folder:
@@ -85,7 +89,10 @@ def main() -> None:
         for number, (name, _) in enumerate(CONFIGURATIONS):
             command = [sys.executable, __file__, "--configuration", str(number)]
             command += ["--corpus", str(corpus), "--batch-size", str(args.batch_size)]
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             child = subprocess.run(command, capture_output=True, text=True, check=True)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
             row = json.loads(child.stdout.strip().splitlines()[-1])
             table.add_row(
                 name,
@@ -94,6 +101,8 @@ def main() -> None:
                 f"{row['first_batch_s']:.1f}",
                 f"{row['end_to_end']:,.1f}",
                 f"{row['steady']:,.1f}",
+                f"{cpu:.0f}",
+                f"{row['docs'] / cpu:,.1f}",
             )
     console.print(table)
 
