@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
-from unspin.lexicon import MAX_PHRASE_WORDS, TORTURED, TORTURED_BONUS, Lexicon
+from unspin.lexicon import (
+    MAX_PHRASE_WORDS,
+    TORTURED,
+    TORTURED_BONUS,
+    Lexicon,
+    read_tortured_pairs,
+    tortured_pairs_path,
+)
 from unspin.model import Candidate, Token
 from unspin.tokenize import is_word
 
@@ -65,3 +74,125 @@ def propose(
 def _adjacent(span: Sequence[int]) -> bool:
     """Phrases never cross punctuation: their word tokens must be consecutive tokens."""
     return all(b == a + 1 for a, b in zip(span, span[1:], strict=False))
+
+
+_PARENTHETICAL = re.compile(r"\s*\([^)]*\)")
+_END = "$"
+_FUNCTION_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "this",
+        "that",
+        "these",
+        "those",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "from",
+        "and",
+        "or",
+        "but",
+        "as",
+        "is",
+        "are",
+        "be",
+        "it",
+        "its",
+        "their",
+        "his",
+        "her",
+        "our",
+        "your",
+        "my",
+        "we",
+        "you",
+        "they",
+        "he",
+        "she",
+        "not",
+        "no",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class TermIndex:
+    """Known terms (the expected phrases of the PPS train split) as a word trie.
+
+    Paper mills torture the same terms over and over with different synonyms, so a window whose
+    words can each be mapped back to a word of one known term is strong evidence, even when
+    that exact tortured variant was never seen.
+    """
+
+    trie: dict
+
+    @classmethod
+    def from_pairs(cls, pairs: Iterable[tuple[str, str]]) -> TermIndex:
+        trie: dict = {}
+        for _, expected in pairs:
+            words = _PARENTHETICAL.sub("", expected.lower()).split()
+            if not 2 <= len(words) <= MAX_PHRASE_WORDS or not all(w.isalpha() for w in words):
+                continue
+            if words[0] in _FUNCTION_WORDS or words[-1] in _FUNCTION_WORDS:
+                continue  # "the following", "an original": not terms, just common English
+            node = trie
+            for word in words:
+                node = node.setdefault(word, {})
+            node[_END] = True
+        return cls(trie)
+
+    @classmethod
+    def bundled(cls) -> TermIndex:
+        return cls.from_pairs(read_tortured_pairs(tortured_pairs_path()))
+
+    def propose(
+        self, tokens: Sequence[Token], words: Sequence[int], lexicon: Lexicon, frozen: set[int]
+    ) -> list[list[Candidate]]:
+        """Term rewrites grouped by start position, like `propose`."""
+        by_start: list[list[Candidate]] = [[] for _ in words]
+        for position in range(len(words)):
+            # Each state: trie node, chosen words, summed spinner score of the swaps, tortured?
+            states: list[tuple[dict, list[str], float, bool]] = [(self.trie, [], 0.0, False)]
+            for end in range(position, min(position + MAX_PHRASE_WORDS, len(words))):
+                index = words[end]
+                if index in frozen or (end > position and index != words[end - 1] + 1):
+                    break
+                spun = tokens[index].norm
+                options = [(spun, None)] + [
+                    (o.text, o) for o in lexicon.origins(spun) if " " not in o.text
+                ]
+                states = [
+                    (
+                        node[word],
+                        [*path, word],
+                        score + (origin.score if origin else 0.0),
+                        tortured or bool(origin and origin.links & TORTURED),
+                    )
+                    for node, path, score, tortured in states
+                    for word, origin in options
+                    if word in node
+                ]
+                if not states:
+                    break
+                for node, path, score, tortured in states:
+                    if _END in node and " ".join(path) != " ".join(
+                        tokens[i].norm for i in words[position : end + 1]
+                    ):
+                        by_start[position].append(
+                            Candidate(
+                                first=words[position],
+                                last=index + 1,
+                                original=" ".join(path),
+                                source="term",
+                                prior=score + TORTURED_BONUS * tortured,
+                                links=TORTURED if tortured else 0,
+                            )
+                        )
+        return by_start

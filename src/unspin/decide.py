@@ -20,13 +20,14 @@ from unspin.score import END, START, LanguageModel
 
 FEATURES = (
     "context_gain",  # LM log-prob of the window with the candidate minus with the spun words
-    "frequency_gain",
+    "frequency_gain",  # unigram log-prob change: context fit and frequency weighed apart
     "spun_fit",  # log P(spun word | words before) - log P(spun word): odd words fit badly
-    "original_fit",  # the same for the candidate's first word  # unigram log-prob change: context fit and mere frequency weighed apart
+    "original_fit",  # the same for the candidate's first word
     "length_change",  # words in the original minus words in the spun wording
     "length_distance",
     "spinner_prior",  # spinner-model log-odds of the swap, from thesaurus links and similarity
     "tortured",
+    "known_term",  # the rewrite is a known term (expected phrase of the PPS train split)
     "name",  # a capitalised word inside the sentence: usually a name, rarely spun
     "unknown_spun",  # the spun word is outside the LM vocabulary, so context fit is unreliable
 )
@@ -164,6 +165,7 @@ def candidate_features(
     spun_fit = lm.logp(spun[0], left[-1], left[-2]) - lm.unigram(spun[0])
     original_fit = lm.logp(original[0], left[-1], left[-2]) - lm.unigram(original[0])
     links = candidate.links
+    term = candidate.source == "term"
     return [
         context_gain,
         frequency_gain,
@@ -173,6 +175,7 @@ def candidate_features(
         float(abs(len(original) - len(spun))),
         candidate.prior - TORTURED_BONUS * bool(links & TORTURED),
         float(bool(links & TORTURED)),
+        float(term),
         float(any(names[position:end])),
         float(any(not lm.known(w) for w in spun)),
     ]

@@ -18,10 +18,11 @@ from pathlib import Path
 
 import numpy as np
 from lemminflect import getAllInflections, getAllLemmas, getInflection
-from wordfreq import zipf_frequency
+from wordfreq import get_frequency_dict
 
 MYTHES_PATH = Path("/usr/share/mythes/th_en_US_v2.dat")
 MAX_PHRASE_WORDS = 4
+MIN_ORIGINAL_ZIPF = 2.5  # originals are everyday words; rarer ones are what spinners produce
 TORTURED_BONUS = 5.0  # a swap seen in real tortured phrases goes to the front of the queue
 
 # Bits saying where a (original -> spun) link was seen.
@@ -178,10 +179,12 @@ class Lexicon:
     synonym_counts: dict[str, int]
     embeddings: Embeddings
     spinner: SpinnerModel
+    frequencies: dict[str, float]
     max_candidates: int = 24
     _forms_cache: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict, repr=False)
     _origins_cache: dict[str, tuple[Origin, ...]] = field(default_factory=dict, repr=False)
-    _zipf_cache: dict[str, float] = field(default_factory=dict, repr=False)
+    _ranked_cache: dict[str, tuple[Origin, ...]] = field(default_factory=dict, repr=False)
+    _inflection_cache: dict[tuple[str, str], str | None] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(
@@ -219,14 +222,14 @@ class Lexicon:
             synonym_counts=dict(synonym_counts),
             embeddings=Embeddings.load(),
             spinner=spinner or SpinnerModel.bundled(),
+            frequencies=get_frequency_dict("en"),
             max_candidates=max_candidates,
         )
 
     def zipf(self, word: str) -> float:
-        value = self._zipf_cache.get(word)
-        if value is None:
-            value = self._zipf_cache[word] = zipf_frequency(word, "en")
-        return value
+        """wordfreq's Zipf scale, read from its table directly (its API re-tokenizes each word)."""
+        frequency = self.frequencies.get(word)
+        return round(math.log10(frequency) + 9, 2) if frequency else 0.0
 
     def forms(self, word: str) -> tuple[tuple[str, str], ...]:
         """(lemma, Penn tag) pairs that produce `word`, so a synonym can be inflected alike."""
@@ -248,10 +251,14 @@ class Lexicon:
         """Inflect the head of a phrase: the first word of verbs, the last word of nouns."""
         words = phrase.split()
         index = 0 if tag.startswith("V") else len(words) - 1
-        inflected = getInflection(words[index], tag)
-        if not inflected:
+        key = (words[index], tag)
+        if key not in self._inflection_cache:
+            inflected = getInflection(words[index], tag)
+            self._inflection_cache[key] = inflected[0] if inflected else None
+        head = self._inflection_cache[key]
+        if head is None:
             return None
-        words[index] = inflected[0]
+        words[index] = head
         return " ".join(words)
 
     def links(self, spun: str) -> dict[str, int]:
@@ -269,39 +276,105 @@ class Lexicon:
 
     def pair_features(self, original: str, spun: str, bits: int) -> list[float]:
         """PAIR_FEATURES of one (original -> spun) substitution."""
-        similarity = self.embeddings.similarity(original, spun)
-        lemma = original.split()[0]
-        count = self.synonym_counts.get(original) or self.synonym_counts.get(lemma, 0)
-        return [
-            float(bool(bits & MOBY)),
-            float(bool(bits & MOBY_BACK)),
-            float(bool(bits & MYTHES)),
-            similarity or 0.0,
-            float(similarity is None),
-            self._phrase_zipf(original),
-            self._phrase_zipf(spun),
-            float(len(original.split())),
-            float(len(spun.split())),
-            math.log1p(count),
+        return self.pair_feature_matrix([original], spun, [bits])[0].tolist()
+
+    def pair_feature_matrix(
+        self, originals: Sequence[str], spun: str, bits: Sequence[int]
+    ) -> np.ndarray:
+        """PAIR_FEATURES for many originals of one spun form at once (rows follow `originals`)."""
+        links = np.array(bits, dtype=np.int64)
+        similarity = np.zeros(len(originals))
+        missing = np.ones(len(originals))
+        spun_vector = self.embeddings.vector(spun)
+        if spun_vector is not None:
+            spun_vector = spun_vector / max(float(np.linalg.norm(spun_vector)), 1e-9)
+            rows = self.embeddings.rows
+            single = [(i, rows[o]) for i, o in enumerate(originals) if o in rows]
+            if single:
+                at, index = zip(*single, strict=True)
+                similarity[list(at)] = self.embeddings.matrix[list(index)] @ spun_vector
+                missing[list(at)] = 0.0
+            for row, original in enumerate(originals):
+                if " " in original:
+                    vector = self.embeddings.vector(original)
+                    if vector is not None:
+                        norm = max(float(np.linalg.norm(vector)), 1e-9)
+                        similarity[row] = float(vector @ spun_vector) / norm
+                        missing[row] = 0.0
+        counts = [
+            self.synonym_counts.get(o) or self.synonym_counts.get(o.split()[0], 0)
+            for o in originals
         ]
+        return np.column_stack(
+            [
+                (links & MOBY) > 0,
+                (links & MOBY_BACK) > 0,
+                (links & MYTHES) > 0,
+                similarity,
+                missing,
+                [self._phrase_zipf(o) for o in originals],
+                np.full(len(originals), self._phrase_zipf(spun)),
+                [len(o.split()) for o in originals],
+                np.full(len(originals), len(spun.split())),
+                np.log1p(counts),
+            ]
+        ).astype(float)
 
     def origins(self, spun: str) -> tuple[Origin, ...]:
-        """Likely originals of a spun (lower-case) word or phrase, best first, at most a few."""
+        """Likely originals of a spun (lower-case) word or phrase, best first, at most a few.
+
+        Candidates are ranked on the thesaurus entry (lemma) level, then only the best are
+        inflected like the spun form: inflecting hundreds of synonyms per word is the slow part.
+        """
         cached = self._origins_cache.get(spun)
         if cached is not None:
             return cached
-        ranked = sorted(
-            (
-                Origin(original, bits, self.spinner.score(self.pair_features(original, spun, bits)))
-                for original, bits in self.links(spun).items()
-                if self._phrase_zipf(original) >= 2.5
-            ),
-            key=lambda origin: origin.score + TORTURED_BONUS * bool(origin.links & TORTURED),
-            reverse=True,
-        )
+        found: dict[str, Origin] = {origin.text: origin for origin in self._ranked(spun)}
+        words = spun.split()
+        head = 0 if self.forms(words[0]) else len(words) - 1
+        for lemma, tag in self.forms(words[head]):
+            lemma_phrase = " ".join([*words[:head], lemma, *words[head + 1 :]])
+            for origin in self._ranked(lemma_phrase):
+                inflected = self.inflect(origin.text, tag)
+                if not inflected or inflected == spun:
+                    continue
+                known = found.get(inflected)
+                if known is None or known.score < origin.score:
+                    found[inflected] = Origin(inflected, origin.links, origin.score)
+        ranked = sorted(found.values(), key=_priority, reverse=True)
         result = tuple(ranked[: self.max_candidates])
         self._origins_cache[spun] = result
         return result
 
+    def _ranked(self, key: str) -> tuple[Origin, ...]:
+        """The best thesaurus originals listing `key`, scored by the spinner model."""
+        cached = self._ranked_cache.get(key)
+        if cached is not None:
+            return cached
+        entries = [
+            (original, bits)
+            for original, bits in self.reverse.get(key, {}).items()
+            if self._phrase_zipf(original) >= MIN_ORIGINAL_ZIPF
+        ]
+        result: tuple[Origin, ...] = ()
+        if entries:
+            originals = [original for original, _ in entries]
+            features = self.pair_feature_matrix(originals, key, [bits for _, bits in entries])
+            scores = features @ np.array(self.spinner.weights) + self.spinner.intercept
+            ranked = sorted(
+                (Origin(o, b, float(score)) for (o, b), score in zip(entries, scores, strict=True)),
+                key=_priority,
+                reverse=True,
+            )
+            result = tuple(ranked[: self.max_candidates])
+        self._ranked_cache[key] = result
+        return result
+
     def _phrase_zipf(self, phrase: str) -> float:
+        if " " not in phrase:
+            return self.zipf(phrase)
         return min((self.zipf(word) for word in phrase.split()), default=0.0)
+
+
+def _priority(origin: Origin) -> float:
+    return origin.score + TORTURED_BONUS * bool(origin.links & TORTURED)

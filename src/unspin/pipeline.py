@@ -5,11 +5,12 @@ from __future__ import annotations
 import importlib.resources
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from unspin.candidates import propose, sentence_words
+from unspin.candidates import TermIndex, propose, sentence_words
 from unspin.decide import Decision, DecisionParams, Sentence, decide_sentence
 from unspin.fingerprint import FingerprintHit, FingerprintIndex
 from unspin.lexicon import Lexicon
@@ -74,6 +75,7 @@ class Analyzer:
     lexicon: Lexicon
     lm: LanguageModel
     fingerprints: FingerprintIndex
+    terms: TermIndex
     params: DecisionParams = field(default_factory=DecisionParams.bundled)
     document_model: DocumentModel = field(default_factory=DocumentModel.bundled)
     max_chars: int = MAX_CHARS
@@ -83,7 +85,8 @@ class Analyzer:
         return cls(
             lexicon=Lexicon.load(),
             lm=LanguageModel.load(),
-            fingerprints=FingerprintIndex.bundled(),
+            fingerprints=screened(FingerprintIndex.bundled()),
+            terms=TermIndex.bundled(),
             params=params or DecisionParams.bundled(),
         )
 
@@ -116,6 +119,10 @@ class Analyzer:
         spans: list[Span] = []
         for words in sentence_words(tokens):
             by_start = propose(tokens, words, self.lexicon, frozen)
+            for group, terms in zip(
+                by_start, self.terms.propose(tokens, words, self.lexicon, frozen), strict=True
+            ):
+                group.extend(terms)
             position_of = {token_index: p for p, token_index in enumerate(words)}
             ends = [[position_of[c.last - 1] + 1 for c in group] for group in by_start]
             sentence = Sentence(
@@ -140,6 +147,24 @@ class Analyzer:
             source=decision.candidate.source,
             alternatives=tuple(match_case(a, spun) for a in decision.alternatives),
         )
+
+
+_EXPLANATION = re.compile(r"https?:|\be\.g\.|\bi\.e\.|\bsee\b|‘")
+
+
+def screened(index: FingerprintIndex) -> FingerprintIndex:
+    """Drop known-phrase rules that would misfire on clean text.
+
+    A tortured phrase that is itself the expected form of another rule is a real term
+    ("cloud computing"), and an expected value that is an explanation or garbled
+    ("computer-aided (e.g., design cad)" for "be that as it") is not a restoration.
+    """
+    terms = {rule.expected.lower() for rule in index.rules}
+    return FingerprintIndex(
+        rule
+        for rule in index.rules
+        if rule.tortured.lower() not in terms and not _EXPLANATION.search(rule.expected)
+    )
 
 
 def _tokens_inside(tokens: Sequence[Token], hits: Sequence[FingerprintHit]) -> set[int]:
