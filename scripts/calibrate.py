@@ -23,7 +23,14 @@ from pathlib import Path
 import numpy as np
 
 from unspin.candidates import MAX_SPUN_ZIPF, TermIndex, propose, sentence_words
-from unspin.decide import FEATURES, DecisionParams, Sentence, candidate_features
+from unspin.decide import (
+    DOCUMENT_FEATURES,
+    FEATURES,
+    DecisionParams,
+    Sentence,
+    candidate_features,
+    document_features,
+)
 from unspin.fingerprint import FingerprintIndex
 from unspin.lexicon import (
     MIN_ORIGINAL_ZIPF,
@@ -252,35 +259,29 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, fixed: dict[int, float], l2: floa
     return float(beta[0]), weights
 
 
-def document_evidence(analyzer: Analyzer, text: str):
-    tokens = tokenize(text)
-    evidence: list[float] = []
-    analyzer._thesaurus_spans(text, tokens, set(), evidence)
-    fit = analyzer.lm.context_fit([t.norm for t in tokens if is_word(t)])
-    return evidence, fit, sum(1 for t in tokens if is_word(t))
+def document_rows(analyzer: Analyzer, texts: list[str]) -> list[list[float]]:
+    rows = []
+    for text in texts:
+        tokens = tokenize(text)
+        evidence: list[float] = []
+        analyzer._thesaurus_spans(text, tokens, set(), evidence)
+        words = [t.norm for t in tokens if is_word(t)]
+        rows.append(document_features(evidence, words, analyzer.lm, analyzer.lexicon))
+    return rows
 
 
 def fit_document_model(analyzer: Analyzer, clean: list[str], spun: list[str]) -> dict:
-    """Pick the evidence floor that best separates clean from spun documents, then fit P(spun)."""
-    samples = [(document_evidence(analyzer, t), 0.0) for t in clean]
-    samples += [(document_evidence(analyzer, t), 1.0) for t in spun]
-    labels = np.array([label for _, label in samples])
-    best = None
-    for floor in (-6.0, -4.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0):
-        model = replace(analyzer.document_model, evidence_floor=floor)
-        x = np.array([model.features(ev, fit, n) for (ev, fit, n), _ in samples])
-        intercept, weights = fit_logistic(x, labels, {}, l2=0.01)
-        p = 1 / (1 + np.exp(-(intercept + x @ weights)))
-        loss = -np.mean(labels * np.log(p + 1e-12) + (1 - labels) * np.log(1 - p + 1e-12))
-        if best is None or loss < best[0]:
-            best = (loss, floor, intercept, weights)
-    loss, floor, intercept, weights = best
-    print(f"document model: floor {floor}, log-loss {loss:.3f}")
+    """Fit P(spun) on held-out clean and simulated-spun documents."""
+    x = np.array(document_rows(analyzer, clean) + document_rows(analyzer, spun))
+    labels = np.r_[np.zeros(len(clean)), np.ones(len(spun))]
+    intercept, weights = fit_logistic(x, labels, {}, l2=0.01)
+    p = 1 / (1 + np.exp(-(intercept + x @ weights)))
+    loss = -np.mean(labels * np.log(p + 1e-12) + (1 - labels) * np.log(1 - p + 1e-12))
+    accuracy = np.mean((p > 0.5) == labels)
+    print(f"document model: log-loss {loss:.3f}, accuracy {accuracy:.1%} (on its fitting data)")
     return {
+        "weights": {n: round(float(w), 4) for n, w in zip(DOCUMENT_FEATURES, weights, strict=True)},
         "intercept": round(intercept, 4),
-        "per_suspicious_rate": round(float(weights[0]), 4),
-        "per_context_fit": round(float(weights[1]), 4),
-        "evidence_floor": floor,
     }
 
 

@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from unspin.lexicon import TORTURED, TORTURED_BONUS
+from unspin.lexicon import TORTURED, TORTURED_BONUS, Lexicon
 from unspin.model import Candidate
 from unspin.score import END, START, LanguageModel
 
@@ -178,4 +178,53 @@ def candidate_features(
         float(term),
         float(any(names[position:end])),
         float(any(not lm.known(w) for w in spun)),
+    ]
+
+
+DOCUMENT_FEATURES = (
+    "suspicious_rate",  # share of words whose best rewrite has log-odds above EVIDENCE_FLOOR
+    "soft_rate",  # sum over positions of P(rewrite) per word: many weak signals add up
+    "context_fit",  # mean log P(word | context) - log P(word): spun words sit oddly in context
+    "rare_rate",  # share of known words rarer than Zipf 3.5: spinners pick unusual synonyms
+)
+EVIDENCE_FLOOR = -1.0
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentModel:
+    """Logistic P(document was spun) over DOCUMENT_FEATURES, plus known tortured phrases.
+
+    Fitted on simulated spinning of clean text (scripts/calibrate.py), not on evaluation data;
+    the fingerprint weight is set by hand, as simulated text has no tortured phrases.
+    """
+
+    weights: tuple[float, ...]
+    intercept: float
+    per_fingerprint_rate: float = 400.0
+
+    @classmethod
+    def bundled(cls) -> DocumentModel:
+        path = importlib.resources.files("unspin") / "data" / "weights.json"
+        data = json.loads(path.read_text(encoding="utf-8"))["document"]
+        weights = tuple(float(data["weights"].get(name, 0.0)) for name in DOCUMENT_FEATURES)
+        return cls(weights, float(data["intercept"]))
+
+    def probability(self, features: Sequence[float], fingerprint_rate: float) -> float:
+        z = self.intercept + self.per_fingerprint_rate * fingerprint_rate
+        z += sum(w * f for w, f in zip(self.weights, features, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+def document_features(
+    evidence: Sequence[float], words: Sequence[str], lm: LanguageModel, lexicon: Lexicon
+) -> list[float]:
+    """DOCUMENT_FEATURES of one document from its decoder evidence and its lower-case words."""
+    count = max(len(words), 1)
+    fit, counted = lm.context_fit(words)
+    known = [w for w in words if lm.known(w)]
+    return [
+        sum(1 for value in evidence if value > EVIDENCE_FLOOR) / count,
+        sum(1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, v)))) for v in evidence) / count,
+        fit / max(counted, 1),
+        sum(1 for w in known if lexicon.zipf(w) < 3.5) / max(len(known), 1),
     ]

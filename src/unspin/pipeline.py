@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.resources
-import json
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from unspin.candidates import TermIndex, propose, sentence_words
-from unspin.decide import Decision, DecisionParams, Sentence, decide_sentence
+from unspin.decide import (
+    Decision,
+    DecisionParams,
+    DocumentModel,
+    Sentence,
+    decide_sentence,
+    document_features,
+)
 from unspin.fingerprint import FingerprintHit, FingerprintIndex
 from unspin.lexicon import Lexicon
 from unspin.model import Report, Span, Token
@@ -20,52 +24,6 @@ from unspin.score import LanguageModel
 from unspin.tokenize import MAX_CHARS, check_text, is_word, tokenize
 
 FINGERPRINT_CONFIDENCE = 0.97
-
-
-@dataclass(frozen=True, slots=True)
-class DocumentModel:
-    """Logistic model of P(document was spun) from how many words look substituted.
-
-    Features: the share of words whose best rewrite has log-odds above `evidence_floor` (far
-    below the bar for editing: many weak signals make a confident document score), and the mean
-    context fit of the words under the trigram model.  Fitted on simulated spinning of clean
-    text (scripts/calibrate.py), not on evaluation data.
-    """
-
-    intercept: float
-    per_suspicious_rate: float
-    per_context_fit: float
-    evidence_floor: float
-    per_fingerprint_rate: float = 400.0
-
-    @classmethod
-    def bundled(cls) -> DocumentModel:
-        path = importlib.resources.files("unspin") / "data" / "weights.json"
-        data = json.loads(path.read_text(encoding="utf-8"))["document"]
-        return cls(
-            data["intercept"],
-            data["per_suspicious_rate"],
-            data["per_context_fit"],
-            data["evidence_floor"],
-        )
-
-    def features(
-        self, evidence: Sequence[float], fit: tuple[float, int], word_count: int
-    ) -> tuple[float, float]:
-        suspicious = sum(1 for value in evidence if value > self.evidence_floor) / max(
-            word_count, 1
-        )
-        return suspicious, fit[0] / max(fit[1], 1)
-
-    def probability(self, features: tuple[float, float], fingerprint_rate: float) -> float:
-        suspicious, context_fit = features
-        z = (
-            self.intercept
-            + self.per_suspicious_rate * suspicious
-            + self.per_context_fit * context_fit
-            + self.per_fingerprint_rate * fingerprint_rate
-        )
-        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
 @dataclass
@@ -100,10 +58,9 @@ class Analyzer:
         spans += self._thesaurus_spans(text, tokens, frozen, evidence)
         spans.sort(key=lambda span: span.start)
         word_count = sum(1 for token in tokens if is_word(token))
-        fit = self.lm.context_fit([token.norm for token in tokens if is_word(token)])
-        spin_score = self.document_model.probability(
-            self.document_model.features(evidence, fit, word_count), len(hits) / max(word_count, 1)
-        )
+        words = [token.norm for token in tokens if is_word(token)]
+        features = document_features(evidence, words, self.lm, self.lexicon)
+        spin_score = self.document_model.probability(features, len(hits) / max(word_count, 1))
         return Report(
             text=text,
             spans=tuple(spans),
