@@ -112,24 +112,6 @@ def restore_command(
 # --- trace commands (index, trace) ---
 
 
-def _read_query_text(file: str) -> str:
-    """Text of FILE ('-' for stdin), or exit with a clear message when it cannot be traced."""
-    import sys
-    from pathlib import Path
-
-    from unspin.ingest import DEFAULT_MAX_CHARS, check_text, decode_bytes
-
-    try:
-        raw = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
-    except OSError as exc:
-        raise typer.BadParameter(f"cannot read {file}: {exc.strerror or exc}") from exc
-    text, error = decode_bytes(raw)
-    error = error or check_text(text, DEFAULT_MAX_CHARS)
-    if error:
-        raise typer.BadParameter(f"{file}: {error}")
-    return text
-
-
 @app.command("index")
 def index_command(
     inputs: list[str] = typer.Argument(  # noqa: B008
@@ -197,7 +179,7 @@ def trace_command(
 
     from unspin.trace import TraceIndex, align_to_source
 
-    text = _read_query_text(file)
+    text = _read_text(file)
     try:
         loaded = TraceIndex.load(index)
     except (FileNotFoundError, ValueError) as exc:

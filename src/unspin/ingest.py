@@ -11,6 +11,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from unspin import tokenize
+from unspin.tokenize import InputError
+
 TEXT_SUFFIXES = (".txt", ".md")
 PDF_SUFFIX = ".pdf"
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -42,23 +45,19 @@ class IngestOptions:
 
 def check_text(text: str, max_chars: int) -> str | None:
     """Return why `text` cannot be analysed, or None when it can."""
-    if not text.strip():
-        return "empty document"
-    if len(text) > max_chars:
-        return f"document too large ({len(text):,} characters > {max_chars:,})"
-    if "\x00" in text:
-        return "binary content (NUL bytes)"
+    try:
+        tokenize.check_text(text, max_chars)
+    except InputError as error:
+        return str(error)
     return None
 
 
 def decode_bytes(raw: bytes) -> tuple[str, str | None]:
-    """UTF-8 text of `raw`, or an error for binary / undecodable input."""
-    if b"\x00" in raw[:8192]:
-        return "", "binary content (NUL bytes)"
+    """UTF-8 text of `raw`, or an error for binary / undecodable input (checked later: size)."""
     try:
-        return raw.decode("utf-8-sig"), None
-    except UnicodeDecodeError as exc:
-        return "", f"invalid UTF-8 at byte {exc.start}"
+        return tokenize.decode_bytes(raw, max_chars=len(raw) + 1), None
+    except InputError as error:
+        return "", str(error)
 
 
 def _document(doc_id: str, source: str, text: str, error: str | None, max_chars: int) -> Document:

@@ -20,8 +20,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from unspin import tokenize
 from unspin.model import Report
 from unspin.pipeline import Analyzer, default_analyzer
+from unspin.tokenize import InputError
 
 STATIC_DIR = Path(__file__).parent / "static"
 DEFAULT_MAX_BYTES = 2_000_000
@@ -36,9 +38,6 @@ PAGE_SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 
-# C0 controls that plain text legitimately contains; any other control byte hints at binary data.
-TEXT_CONTROL_CHARS = frozenset("\t\n\r\f\v")
-MAX_CONTROL_CHAR_SHARE = 0.05
 # Stated in the OpenAPI schema so clients (and schemathesis) know blank or NUL text is refused.
 NON_BLANK_TEXT = r"^[^\x00]*[^\x00\s][^\x00]*$"
 
@@ -122,38 +121,23 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 # --- input checks shared by the JSON and upload routes ---
 
 
+_UPLOAD_STATUS = {"binary": 415, "unsupported_encoding": 415, "too_large": 413}
+
+
 def check_text(text: str) -> str:
     """Reject text the analyzer cannot meaningfully (or safely) process."""
-    if not text.strip():
-        raise ApiError(422, "empty", "the text is empty or contains only whitespace")
-    if "\x00" in text:
-        raise ApiError(422, "binary", "the text contains NUL characters; send plain text")
     try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ApiError(
-            422, "bad_encoding", f"the text contains an unpaired surrogate at position {exc.start}"
-        ) from exc
-    return text
+        return tokenize.check_text(text)
+    except InputError as error:
+        raise ApiError(413 if error.kind == "too_large" else 422, error.kind, str(error)) from None
 
 
 def decode_upload(data: bytes) -> str:
     """Decode an uploaded file as UTF-8 (a BOM is allowed and dropped)."""
-    if not data:
-        raise ApiError(422, "empty", "the uploaded file is empty")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ApiError(415, "unsupported_encoding", "the file is UTF-16; save it as UTF-8")
-    if b"\x00" in data:
-        raise ApiError(415, "binary", "the file contains NUL bytes; upload a plain text file")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        detail = f"the file is not valid UTF-8 (first bad byte at offset {exc.start})"
-        raise ApiError(422, "bad_encoding", detail) from exc
-    control_chars = sum(1 for ch in text if ch < " " and ch not in TEXT_CONTROL_CHARS)
-    if control_chars > MAX_CONTROL_CHAR_SHARE * len(text):
-        raise ApiError(415, "binary", "the file looks like binary data; upload a plain text file")
-    return check_text(text)
+        return tokenize.decode_bytes(data)
+    except InputError as error:
+        raise ApiError(_UPLOAD_STATUS.get(error.kind, 422), error.kind, str(error)) from None
 
 
 def report_out(report: Report) -> ReportOut:
