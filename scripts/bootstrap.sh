@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Install everything unspin needs on a fresh Debian machine: system packages, then a virtualenv.
 # Idempotent: a second run only checks that everything is there.
+#   --corpora  also install the Debian documentation used as clean English by
+#              scripts/calibrate.py and benchmarks/distractors.py (about 400 MB)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(wordnet-base wordnet-sense-index mythes-en-us chromium chromium-driver)
+apt_packages=(mythes-en-us chromium chromium-driver)
+if [ "${1:-}" = "--corpora" ]; then
+    apt_packages+=(python3.11-doc debian-handbook linux-doc-6.1 perl-doc postgresql-doc-15)
+fi
 missing=()
 for pkg in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
