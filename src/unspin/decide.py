@@ -21,6 +21,7 @@ from unspin.score import END, START, LanguageModel
 FEATURES = (
     "context_gain",  # LM log-prob of the window with the candidate minus with the spun words
     "frequency_gain",  # unigram log-prob change: context fit and frequency weighed apart
+    "collocation_gain",  # listed-bigram strength with the neighbours, candidate minus spun
     "spun_fit",  # log P(spun word | words before) - log P(spun word): odd words fit badly
     "original_fit",  # the same for the candidate's first word
     "length_change",  # words in the original minus words in the spun wording
@@ -162,6 +163,10 @@ def candidate_features(
         keep_scores[end] = lm.window(left, spun, right)
     context_gain = lm.window(left, original, right) - keep_scores[end]
     frequency_gain = sum(lm.unigram(w) for w in original) - sum(lm.unigram(w) for w in spun)
+    neighbours = (left[-1], right[0] if right else END)
+    collocation_gain = lm.collocation([neighbours[0], *original, neighbours[1]]) - lm.collocation(
+        [neighbours[0], *spun, neighbours[1]]
+    )
     spun_fit = lm.logp(spun[0], left[-1], left[-2]) - lm.unigram(spun[0])
     original_fit = lm.logp(original[0], left[-1], left[-2]) - lm.unigram(original[0])
     links = candidate.links
@@ -169,6 +174,7 @@ def candidate_features(
     return [
         context_gain,
         frequency_gain,
+        collocation_gain,
         spun_fit,
         original_fit,
         float(len(original) - len(spun)),

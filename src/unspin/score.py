@@ -23,17 +23,41 @@ def default_model_path() -> str:
     return os.path.join(pocketsphinx.get_model_path(), "en-us", "en-us.lm.bin")
 
 
+def default_bigram_path() -> str:
+    import symspellpy
+
+    return os.path.join(os.path.dirname(symspellpy.__file__), BIGRAM_FILE)
+
+
+BIGRAM_FILE = "frequency_bigramdictionary_en_243_342.txt"
+
+
 @dataclass
 class LanguageModel:
-    """Natural-log trigram probabilities with unknown words handled explicitly."""
+    """Natural-log trigram probabilities with unknown words handled explicitly.
+
+    Also holds symspellpy's list of frequent bigrams from a large web corpus: sparse, but it
+    knows collocations ("floating point", "surface area") that the speech-oriented trigram
+    model has rarely seen.
+    """
 
     model: pocketsphinx.NGramModel
     vocabulary: frozenset[str]
+    bigrams: dict[str, float]  # "w1 w2" -> log10 count
 
     @classmethod
     def load(cls, path: str | None = None) -> LanguageModel:
         model = pocketsphinx.NGramModel.readfile(path or default_model_path())
-        return cls(model=model, vocabulary=frozenset(_read_vocabulary(model)))
+        return cls(
+            model=model,
+            vocabulary=frozenset(_read_vocabulary(model)),
+            bigrams=_read_bigrams(default_bigram_path()),
+        )
+
+    def collocation(self, words: Sequence[str]) -> float:
+        """Summed log10 counts of the listed bigrams inside `words` (0 for unlisted pairs)."""
+        get = self.bigrams.get
+        return sum(get(f"{a} {b}", 0.0) for a, b in zip(words, words[1:], strict=False))
 
     def known(self, word: str) -> bool:
         return word in self.vocabulary
@@ -76,6 +100,15 @@ class LanguageModel:
             total += self.logp(word, history1, history2)
             history2, history1 = history1, word
         return total
+
+
+def _read_bigrams(path: str) -> dict[str, float]:
+    bigrams: dict[str, float] = {}
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            first, second, count = line.split()
+            bigrams[f"{first.lower()} {second.lower()}"] = math.log10(int(count))
+    return bigrams
 
 
 def _read_vocabulary(model: pocketsphinx.NGramModel) -> list[str]:
