@@ -247,6 +247,15 @@ class Lexicon:
         self._forms_cache[word] = result = tuple(found)
         return result
 
+    def lemmas(self, phrase: str) -> set[str]:
+        """The phrase and its lemma forms: "forests" and "forest" are one word, not synonyms."""
+        words = phrase.split()
+        found = {phrase}
+        for index in (0, len(words) - 1):
+            for lemma, _ in self.forms(words[index]):
+                found.add(" ".join([*words[:index], lemma, *words[index + 1 :]]))
+        return found
+
     def inflect(self, phrase: str, tag: str) -> str | None:
         """Inflect the head of a phrase: the first word of verbs, the last word of nouns."""
         words = phrase.split()
@@ -341,7 +350,12 @@ class Lexicon:
                 known = found.get(inflected)
                 if known is None or known.score < origin.score:
                     found[inflected] = Origin(inflected, origin.links, origin.score)
-        ranked = sorted(found.values(), key=_priority, reverse=True)
+        spun_lemmas = self.lemmas(spun)
+        ranked = sorted(
+            (o for o in found.values() if not self.lemmas(o.text) & spun_lemmas),
+            key=_priority,
+            reverse=True,
+        )
         result = tuple(ranked[: self.max_candidates])
         self._origins_cache[spun] = result
         return result
