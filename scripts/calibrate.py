@@ -288,7 +288,13 @@ def fit_document_model(analyzer: Analyzer, clean: list[str], spun: list[str]) ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--paragraphs", type=int, default=1200)
-    parser.add_argument("--rate", type=float, default=0.3)
+    parser.add_argument(
+        "--rates",
+        type=float,
+        nargs=2,
+        default=(0.1, 0.5),
+        help="each paragraph is spun at a rate drawn uniformly from this range: spinners vary",
+    )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     rng = random.Random(args.seed)
@@ -308,7 +314,7 @@ def main() -> None:
     )
     forward = forward_index(analyzer)
     half = len(paragraphs) // 2
-    spun_pairs = [spin(p, analyzer, forward, rng, args.rate) for p in paragraphs]
+    spun_pairs = [spin(p, analyzer, forward, rng, rng.uniform(*args.rates)) for p in paragraphs]
 
     x, y = [], []
     for spun, gold in spun_pairs[:half]:
@@ -365,7 +371,7 @@ def main() -> None:
                     },
                     "intercept": round(spinner.intercept, 4),
                 },
-                "fitted_on": f"{half} simulated paragraphs, rate {args.rate}, seed {args.seed}",
+                "fitted_on": f"{half} simulated paragraphs, rates {args.rates}, seed {args.seed}",
             },
             indent=1,
         )
