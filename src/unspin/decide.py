@@ -14,6 +14,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from unspin.lexicon import TORTURED, TORTURED_BONUS, Lexicon
 from unspin.model import Candidate
 from unspin.score import END, START, LanguageModel
@@ -192,7 +194,10 @@ DOCUMENT_FEATURES = (
     "soft_rate",  # sum over positions of P(rewrite) per word: many weak signals add up
     "context_fit",  # mean log P(word | context) - log P(word): spun words sit oddly in context
     "rare_rate",  # share of known words rarer than Zipf 3.5: spinners pick unusual synonyms
+    "coherence",  # mean GloVe cosine of each content word with its neighbours: wrong-sense
+    # synonyms ("principle include" for "main feature") drift off topic
 )
+COHERENCE_WINDOW = 5
 EVIDENCE_FLOOR = -1.0
 
 
@@ -233,4 +238,21 @@ def document_features(
         sum(1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, v)))) for v in evidence) / count,
         fit / max(counted, 1),
         sum(1 for w in known if lexicon.zipf(w) < 3.5) / max(len(known), 1),
+        coherence(words, lexicon),
     ]
+
+
+def coherence(words: Sequence[str], lexicon: Lexicon) -> float:
+    """Mean cosine between each content word and the mean of its content-word neighbours."""
+    rows = lexicon.embeddings.rows
+    content = [rows[w] for w in words if w in rows and lexicon.zipf(w) <= 5.5]
+    if len(content) < 2:
+        return 0.0
+    vectors = lexicon.embeddings.matrix[content]
+    totals = np.vstack([np.zeros(vectors.shape[1]), np.cumsum(vectors, axis=0)])
+    index = np.arange(len(content))
+    low = np.maximum(index - COHERENCE_WINDOW, 0)
+    high = np.minimum(index + COHERENCE_WINDOW + 1, len(content))
+    context = totals[high] - totals[low] - vectors
+    norms = np.maximum(np.linalg.norm(context, axis=1), 1e-9)
+    return float(np.mean(np.einsum("ij,ij->i", vectors, context) / norms))
