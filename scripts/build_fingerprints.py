@@ -68,10 +68,16 @@ def render_tsv(pairs: Sequence[tuple[str, str]]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("source", nargs="?", type=Path, default=DEFAULT_SOURCE,
-                        help="tortured_phrases.jsonl (default: %(default)s)")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT,
-                        help="TSV to write (default: %(default)s)")
+    parser.add_argument(
+        "source",
+        nargs="?",
+        type=Path,
+        default=DEFAULT_SOURCE,
+        help="tortured_phrases.jsonl (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--output", type=Path, default=DEFAULT_OUTPUT, help="TSV to write (default: %(default)s)"
+    )
     args = parser.parse_args(argv)
     if not args.source.is_file():
         parser.error(f"no such file: {args.source}")

@@ -22,14 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
-from unspin.candidates import MAX_SPUN_ZIPF, TermIndex, propose, sentence_words
+from unspin.candidates import MAX_SPUN_ZIPF, TermIndex
 from unspin.decide import (
     DOCUMENT_FEATURES,
     FEATURES,
     DecisionParams,
-    Sentence,
-    candidate_features,
     document_features,
+    score_position,
 )
 from unspin.fingerprint import FingerprintIndex
 from unspin.lexicon import (
@@ -200,39 +199,24 @@ def rows_for(spun: str, gold: dict, analyzer: Analyzer, params: DecisionParams):
     """Feature rows of every shortlisted candidate, decoding with the true left context."""
     tokens = tokenize(spun)
     rows, labels, position_max = [], [], []
-    for words in sentence_words(tokens):
-        by_start = propose(tokens, words, analyzer.lexicon, set())
-        position_of = {t: p for p, t in enumerate(words)}
-        ends = [[position_of[c.last - 1] + 1 for c in group] for group in by_start]
-        names = [p > 0 and tokens[i].text[0].isupper() for p, i in enumerate(words)]
-        norms = [tokens[i].norm for i in words]
+    for words, sentence in analyzer.sentences(tokens, set(), with_terms=False):
+        norms = sentence.words
         truth = [gold.get((tokens[i].start, tokens[i].end)) for i in words]
-        sentence = Sentence(norms, names, by_start, ends)
         padded = [*norms, END, END]
         output = [START, START]
-        for position, group in enumerate(by_start):
-            keep: dict[int, float] = {}
-            left = output[-2:]
-            shortlist = sorted(
-                range(len(group)),
-                key=lambda i, g=group, lf=left: (
-                    analyzer.lm.logp(g[i].original.split()[0], lf[-1], lf[-2]) + g[i].prior
-                ),
-                reverse=True,
-            )[: params.shortlist]
+        for position, group in enumerate(sentence.candidates):
             best = -1e9
-            for i in shortlist:
-                f = candidate_features(
-                    group[i], position, ends[position][i], padded, left, names, analyzer.lm, keep
+            for scored in score_position(
+                position, padded, output, sentence, analyzer.lm, analyzer.lexicon, params
+            ):
+                rows.append(scored.features)
+                labels.append(
+                    scored.end == position + 1 and truth[position] == scored.candidate.original
                 )
-                label = ends[position][i] == position + 1 and truth[position] == group[i].original
-                rows.append(f)
-                labels.append(label)
-                best = max(best, params.log_odds(f))
+                best = max(best, scored.log_odds)
             if group:
                 position_max.append((best, truth[position] is not None))
             output.append(truth[position] or norms[position])
-    del sentence
     return rows, labels, position_max
 
 

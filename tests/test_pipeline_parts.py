@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from unspin import default_analyzer
-from unspin.candidates import TermIndex, propose, sentence_words
-from unspin.decide import Sentence, decide_sentence
+from unspin.candidates import TermIndex, sentence_words
+from unspin.decide import decide_sentence, topic_vectors
 from unspin.fingerprint import FingerprintIndex
 from unspin.lexicon import TORTURED, TORTURED_BONUS
 from unspin.pipeline import screened
@@ -82,14 +82,20 @@ def test_collocations_come_from_the_bigram_list(analyzer):
 
 def test_decoder_takes_the_rewrite_the_context_supports(analyzer):
     text = "The spokesperson advised reporters that the talks had failed."
-    tokens = tokenize(text)
-    (words,) = list(sentence_words(tokens))
-    by_start = propose(tokens, words, analyzer.lexicon, set())
-    position_of = {index: p for p, index in enumerate(words)}
-    ends = [[position_of[c.last - 1] + 1 for c in group] for group in by_start]
-    sentence = Sentence([tokens[i].norm for i in words], [False] * len(words), by_start, ends)
+    ((_, sentence),) = list(analyzer.sentences(tokenize(text), set()))
+    assert sentence.words[2] == "advised"
     evidence: list[float] = []
-    decisions = decide_sentence(sentence, analyzer.lm, analyzer.params, evidence)
+    decisions = decide_sentence(sentence, analyzer.lm, analyzer.params, evidence, analyzer.lexicon)
     assert [(d.start, d.candidate.original) for d in decisions] == [(2, "told")]
     assert 0.5 < decisions[0].confidence <= 1.0
-    assert len(evidence) == sum(1 for group in by_start if group)
+    assert len(evidence) == sum(1 for group in sentence.candidates if group)
+
+
+def test_topic_vectors_follow_the_surrounding_words(analyzer):
+    words = "the bank raised interest rates and the central bank cut lending".split()
+    topics = topic_vectors(words, analyzer.lexicon)
+    assert len(topics) == len(words)
+    vectors = analyzer.lexicon.embeddings
+    money, river = vectors.vector("finance"), vectors.vector("river")
+    topic = topics[words.index("raised")]
+    assert topic @ money > topic @ river

@@ -72,8 +72,11 @@ def check_command(
         table = Table("chars", "spun text", "proposed original", "confidence", "source")
         for span in report.spans:
             table.add_row(
-                f"{span.start}-{span.end}", span.text, span.original,
-                f"{span.confidence:.2f}", span.source,
+                f"{span.start}-{span.end}",
+                span.text,
+                span.original,
+                f"{span.confidence:.2f}",
+                span.source,
             )
         console.print(table)
 
@@ -108,6 +111,7 @@ def restore_command(
         shown = piece.text if console.is_terminal else marks[piece.kind].format(piece.text)
         text.append(shown, style=styles[piece.kind])
     console.print(text, soft_wrap=True)
+
 
 # --- trace commands (index, trace) ---
 
@@ -159,8 +163,10 @@ def index_command(
     for line in skipped[:20]:
         console.print(f"[yellow]skipped[/] {line}")
     elapsed = time.perf_counter() - started
-    console.print(f"indexed {len(index):,} documents ({len(skipped):,} skipped) "
-                  f"into {target} in {elapsed:.1f} s")
+    console.print(
+        f"indexed {len(index):,} documents ({len(skipped):,} skipped) "
+        f"into {target} in {elapsed:.1f} s"
+    )
 
 
 @app.command("trace")
@@ -203,8 +209,13 @@ def trace_command(
     for column in ("rank", "document", "score", "overlap", "alignment"):
         candidates.add_column(column, justify="left" if column == "document" else "right")
     for rank, match in enumerate(matches, 1):
-        candidates.add_row(str(rank), match.doc_id, f"{match.score:.3f}",
-                           f"{match.overlap:.3f}", f"{match.alignment:.3f}")
+        candidates.add_row(
+            str(rank),
+            match.doc_id,
+            f"{match.score:.3f}",
+            f"{match.overlap:.3f}",
+            f"{match.alignment:.3f}",
+        )
     console.print(candidates)
     restoration = Table(title=f"restoration against {matches[0].doc_id}")
     restoration.add_column("at", justify="right")

@@ -26,6 +26,7 @@ FEATURES = (
     "collocation_gain",  # listed-bigram strength with the neighbours, candidate minus spun
     "spun_fit",  # log P(spun word | words before) - log P(spun word): odd words fit badly
     "original_fit",  # the same for the candidate's first word
+    "topic_gain",  # GloVe fit with the surrounding words, candidate minus spun: wrong-sense swaps
     "length_change",  # words in the original minus words in the spun wording
     "length_distance",
     "spinner_prior",  # spinner-model log-odds of the swap, from thesaurus links and similarity
@@ -76,17 +77,33 @@ class Sentence:
     """One sentence as the decoder sees it.
 
     `words` are lower-case, `names[p]` is True for a capitalised word inside the sentence,
-    `candidates[p]` are the rewrites starting at word p and `ends[p]` their end positions.
+    `candidates[p]` are the rewrites starting at word p and `ends[p]` their end positions,
+    `topics[p]` the unit GloVe vector of the words around word p (None where unknown).
     """
 
     words: Sequence[str]
     names: Sequence[bool]
     candidates: Sequence[Sequence[Candidate]]
     ends: Sequence[Sequence[int]]
+    topics: Sequence[np.ndarray | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """One shortlisted rewrite with its features and log-odds."""
+
+    log_odds: float
+    candidate: Candidate
+    end: int
+    features: list[float]
 
 
 def decide_sentence(
-    sentence: Sentence, lm: LanguageModel, params: DecisionParams, evidence: list[float]
+    sentence: Sentence,
+    lm: LanguageModel,
+    params: DecisionParams,
+    evidence: list[float],
+    lexicon: Lexicon,
 ) -> list[Decision]:
     """Left-to-right greedy decoding: each choice sees the already-restored words on its left.
 
@@ -98,19 +115,20 @@ def decide_sentence(
     padded = [*sentence.words, END, END]
     position = 0
     while position < len(sentence.words):
-        scored = score_position(position, padded, output, sentence, lm, params)
+        scored = score_position(position, padded, output, sentence, lm, lexicon, params)
         best = scored[0] if scored else None
         if best is not None:
-            evidence.append(best[0])
-        if best is None or best[0] <= params.threshold:
+            evidence.append(best.log_odds)
+        if best is None or best.log_odds <= params.threshold:
             output.append(sentence.words[position])
             position += 1
             continue
-        log_odds, candidate, end = best
-        alternatives = tuple(c.original for lo, c, _ in scored[1:4] if lo > params.threshold)
-        decisions.append(Decision(position, end, candidate, log_odds, alternatives))
-        output.extend(candidate.original.split())
-        position = end
+        alternatives = tuple(
+            s.candidate.original for s in scored[1:4] if s.log_odds > params.threshold
+        )
+        decisions.append(Decision(position, best.end, best.candidate, best.log_odds, alternatives))
+        output.extend(best.candidate.original.split())
+        position = best.end
     return decisions
 
 
@@ -120,8 +138,9 @@ def score_position(
     output: Sequence[str],
     sentence: Sentence,
     lm: LanguageModel,
+    lexicon: Lexicon,
     params: DecisionParams,
-) -> list[tuple[float, Candidate, int]]:
+) -> list[Scored]:
     """Log-odds of each shortlisted rewrite starting at `position`, best first."""
     candidates, ends = sentence.candidates[position], sentence.ends[position]
     if not candidates:
@@ -138,12 +157,11 @@ def score_position(
     keep_scores: dict[int, float] = {}
     scored = []
     for i in shortlist:
-        end = ends[i]
         features = candidate_features(
-            candidates[i], position, end, padded, left, sentence.names, lm, keep_scores
+            candidates[i], position, ends[i], padded, left, sentence, lm, lexicon, keep_scores
         )
-        scored.append((params.log_odds(features), candidates[i], end))
-    scored.sort(key=lambda item: item[0], reverse=True)
+        scored.append(Scored(params.log_odds(features), candidates[i], ends[i], features))
+    scored.sort(key=lambda item: item.log_odds, reverse=True)
     return scored
 
 
@@ -153,8 +171,9 @@ def candidate_features(
     end: int,
     padded: Sequence[str],
     left: Sequence[str],
-    names: Sequence[bool],
+    sentence: Sentence,
     lm: LanguageModel,
+    lexicon: Lexicon,
     keep_scores: dict[int, float],
 ) -> list[float]:
     """The FEATURES vector of one candidate; `keep_scores` caches the unchanged windows."""
@@ -171,22 +190,35 @@ def candidate_features(
     )
     spun_fit = lm.logp(spun[0], left[-1], left[-2]) - lm.unigram(spun[0])
     original_fit = lm.logp(original[0], left[-1], left[-2]) - lm.unigram(original[0])
+    topic = sentence.topics[position]
+    topic_gain = 0.0
+    if topic is not None:
+        new, old = (
+            lexicon.embeddings.vector(candidate.original),
+            lexicon.embeddings.vector(" ".join(spun)),
+        )
+        if new is not None and old is not None:
+            topic_gain = _cosine(new, topic) - _cosine(old, topic)
     links = candidate.links
-    term = candidate.source == "term"
     return [
         context_gain,
         frequency_gain,
         collocation_gain,
         spun_fit,
         original_fit,
+        topic_gain,
         float(len(original) - len(spun)),
         float(abs(len(original) - len(spun))),
         candidate.prior - TORTURED_BONUS * bool(links & TORTURED),
         float(bool(links & TORTURED)),
-        float(term),
-        float(any(names[position:end])),
+        float(candidate.source == "term"),
+        float(any(sentence.names[position:end])),
         float(any(not lm.known(w) for w in spun)),
     ]
+
+
+def _cosine(vector: np.ndarray, unit: np.ndarray) -> float:
+    return float(vector @ unit) / max(float(np.linalg.norm(vector)), 1e-9)
 
 
 DOCUMENT_FEATURES = (
@@ -198,6 +230,7 @@ DOCUMENT_FEATURES = (
     # synonyms ("principle include" for "main feature") drift off topic
 )
 COHERENCE_WINDOW = 5
+TOPIC_WINDOW = 10
 EVIDENCE_FLOOR = -1.0
 
 
@@ -244,15 +277,43 @@ def document_features(
 
 def coherence(words: Sequence[str], lexicon: Lexicon) -> float:
     """Mean cosine between each content word and the mean of its content-word neighbours."""
-    rows = lexicon.embeddings.rows
-    content = [rows[w] for w in words if w in rows and lexicon.zipf(w) <= 5.5]
-    if len(content) < 2:
+    vectors, context = _content_windows(words, lexicon, COHERENCE_WINDOW)
+    if len(vectors) < 2:
         return 0.0
-    vectors = lexicon.embeddings.matrix[content]
-    totals = np.vstack([np.zeros(vectors.shape[1]), np.cumsum(vectors, axis=0)])
-    index = np.arange(len(content))
-    low = np.maximum(index - COHERENCE_WINDOW, 0)
-    high = np.minimum(index + COHERENCE_WINDOW + 1, len(content))
-    context = totals[high] - totals[low] - vectors
     norms = np.maximum(np.linalg.norm(context, axis=1), 1e-9)
     return float(np.mean(np.einsum("ij,ij->i", vectors, context) / norms))
+
+
+def topic_vectors(words: Sequence[str], lexicon: Lexicon) -> list[np.ndarray | None]:
+    """For each word, the unit mean vector of the content words around it (itself excluded)."""
+    rows = lexicon.embeddings.rows
+    content_at = [i for i, w in enumerate(words) if w in rows and lexicon.zipf(w) <= 5.5]
+    vectors, context = _content_windows(words, lexicon, TOPIC_WINDOW)
+    if len(content_at) < 2:
+        return [None] * len(words)
+    norms = np.maximum(np.linalg.norm(context, axis=1, keepdims=True), 1e-9)
+    units = context / norms
+    # Words that are not content words take the topic of the nearest content word after them.
+    topics: list[np.ndarray | None] = []
+    cursor = 0
+    for i in range(len(words)):
+        while cursor < len(content_at) - 1 and content_at[cursor] < i:
+            cursor += 1
+        topics.append(units[cursor])
+    return topics
+
+
+def _content_windows(
+    words: Sequence[str], lexicon: Lexicon, window: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Vectors of the content words and, for each, the sum of its neighbours' vectors."""
+    rows = lexicon.embeddings.rows
+    content = [rows[w] for w in words if w in rows and lexicon.zipf(w) <= 5.5]
+    vectors = lexicon.embeddings.matrix[content]
+    if not content:
+        return vectors, vectors
+    totals = np.vstack([np.zeros(vectors.shape[1]), np.cumsum(vectors, axis=0)])
+    index = np.arange(len(content))
+    low = np.maximum(index - window, 0)
+    high = np.minimum(index + window + 1, len(content))
+    return vectors, totals[high] - totals[low] - vectors

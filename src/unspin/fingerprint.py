@@ -248,8 +248,9 @@ class FingerprintIndex:
         # Each phrase goes in twice, after each of the two bytes that can start a word.
         for boundary in _BOUNDARIES:
             for key in sorted(rule_ids_by_key, key=_insertion_rank):
-                self._automaton.add_word((bytes([boundary]) + key.body).decode("latin-1"),
-                                         len(self._keys))
+                self._automaton.add_word(
+                    (bytes([boundary]) + key.body).decode("latin-1"), len(self._keys)
+                )
                 self._keys.append((key, tuple(rule_ids_by_key[key])))
         if self._keys:
             self._automaton.make_automaton()
@@ -321,9 +322,14 @@ class FingerprintIndex:
         for match in found:
             if not match.key.matches_text(text, offsets, match.start, match.stop):
                 continue
-            rule_id = next((rule_id for rule_id in match.rule_ids
-                            if context.allows(self._conditions[rule_id], match.start,
-                                              match.stop)), None)
+            rule_id = next(
+                (
+                    rule_id
+                    for rule_id in match.rule_ids
+                    if context.allows(self._conditions[rule_id], match.start, match.stop)
+                ),
+                None,
+            )
             if rule_id is not None:
                 firing.append((match.start, match.stop, self._rules[rule_id]))
         firing.sort(key=lambda item: (item[0], -item[1]))
@@ -335,8 +341,9 @@ class FingerprintIndex:
             reached = stop
             begin, end = offsets.to_text(start), offsets.to_text(stop)
             matched = text[begin:end]
-            hits.append(FingerprintHit(begin, end, matched, match_case(rule.expected, matched),
-                                       str(rule)))
+            hits.append(
+                FingerprintHit(begin, end, matched, match_case(rule.expected, matched), str(rule))
+            )
         return hits
 
 
@@ -389,8 +396,14 @@ def parse_rule(line: str, line_number: int = 1) -> FingerprintRule | None:
             raise fail(f"unexpected {shown}: join context terms with AND or NOT")
     if window is not None and not (require or forbid):
         raise fail("'~N' needs at least one AND or NOT term to apply to")
-    rule = FingerprintRule(tortured, expected, tuple(require), tuple(forbid), window,
-                           source=" ".join(line[:rule_end].split()))
+    rule = FingerprintRule(
+        tortured,
+        expected,
+        tuple(require),
+        tuple(forbid),
+        window,
+        source=" ".join(line[:rule_end].split()),
+    )
     for phrase in (tortured, *require, *forbid):
         try:
             _Key.of(phrase)
@@ -410,8 +423,9 @@ def match_case(expected: str, matched: str) -> str:
     spelled = {word.lower(): word for word in _WORD.findall(matched) if not word.islower()}
     if spelled:
         expected = _WORD.sub(
-            lambda word: spelled.get(word.group(), word.group()) if word.group().islower()
-            else word.group(),
+            lambda word: (
+                spelled.get(word.group(), word.group()) if word.group().islower() else word.group()
+            ),
             expected,
         )
     if matched[:1].isupper():
@@ -433,6 +447,7 @@ class _Context:
         if conditions is None:
             return True
         if conditions.window is None:
+
             def occurs(term: _Key) -> bool:
                 return self._occurs_anywhere(term, start, stop)
         else:
@@ -440,8 +455,10 @@ class _Context:
 
             def occurs(term: _Key) -> bool:
                 return self._occurs_between(term, low, high, start, stop)
-        return (all(occurs(term) for term in conditions.require)
-                and not any(occurs(term) for term in conditions.forbid))
+
+        return all(occurs(term) for term in conditions.require) and not any(
+            occurs(term) for term in conditions.forbid
+        )
 
     def _occurs_between(self, term: _Key, low: int, high: int, start: int, stop: int) -> bool:
         position = self._haystack.find(term.body, low, high)

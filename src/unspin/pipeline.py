@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -15,6 +15,7 @@ from unspin.decide import (
     Sentence,
     decide_sentence,
     document_features,
+    topic_vectors,
 )
 from unspin.fingerprint import FingerprintHit, FingerprintIndex
 from unspin.lexicon import Lexicon
@@ -70,27 +71,45 @@ class Analyzer:
             fingerprint_hits=len(hits),
         )
 
+    def sentences(
+        self, tokens: Sequence[Token], frozen: set[int], with_terms: bool = True
+    ) -> Iterator[tuple[list[int], Sentence]]:
+        """Each sentence's word-token indices and the decoder's view of it, candidates included."""
+        all_words = [i for i, token in enumerate(tokens) if is_word(token)]
+        topics = dict(
+            zip(
+                all_words,
+                topic_vectors([tokens[i].norm for i in all_words], self.lexicon),
+                strict=True,
+            )
+        )
+        for words in sentence_words(tokens):
+            by_start = propose(tokens, words, self.lexicon, frozen)
+            if with_terms:
+                for group, terms in zip(
+                    by_start, self.terms.propose(tokens, words, self.lexicon, frozen), strict=True
+                ):
+                    group.extend(terms)
+            position_of = {token_index: p for p, token_index in enumerate(words)}
+            yield (
+                words,
+                Sentence(
+                    words=[tokens[i].norm for i in words],
+                    names=[p > 0 and tokens[i].text[0].isupper() for p, i in enumerate(words)],
+                    candidates=by_start,
+                    ends=[[position_of[c.last - 1] + 1 for c in group] for group in by_start],
+                    topics=[topics[i] for i in words],
+                ),
+            )
+
     def _thesaurus_spans(
         self, text: str, tokens: Sequence[Token], frozen: set[int], evidence: list[float]
     ) -> list[Span]:
-        spans: list[Span] = []
-        for words in sentence_words(tokens):
-            by_start = propose(tokens, words, self.lexicon, frozen)
-            for group, terms in zip(
-                by_start, self.terms.propose(tokens, words, self.lexicon, frozen), strict=True
-            ):
-                group.extend(terms)
-            position_of = {token_index: p for p, token_index in enumerate(words)}
-            ends = [[position_of[c.last - 1] + 1 for c in group] for group in by_start]
-            sentence = Sentence(
-                words=[tokens[i].norm for i in words],
-                names=[p > 0 and tokens[i].text[0].isupper() for p, i in enumerate(words)],
-                candidates=by_start,
-                ends=ends,
-            )
-            for decision in decide_sentence(sentence, self.lm, self.params, evidence):
-                spans.append(self._span(text, tokens, decision))
-        return spans
+        return [
+            self._span(text, tokens, decision)
+            for _, sentence in self.sentences(tokens, frozen)
+            for decision in decide_sentence(sentence, self.lm, self.params, evidence, self.lexicon)
+        ]
 
     def _span(self, text: str, tokens: Sequence[Token], decision: Decision) -> Span:
         start, end = tokens[decision.candidate.first].start, tokens[decision.candidate.last - 1].end
