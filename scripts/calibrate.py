@@ -248,7 +248,8 @@ def document_rows(analyzer: Analyzer, texts: list[str]) -> list[list[float]]:
     for text in texts:
         tokens = tokenize(text)
         evidence: list[float] = []
-        analyzer._thesaurus_spans(text, tokens, set(), evidence)
+        sentences = [sentence for _, sentence in analyzer.sentences(tokens, set())]
+        analyzer._decode(sentences, analyzer.params.threshold, evidence)
         words = [t.norm for t in tokens if is_word(t)]
         rows.append(document_features(evidence, words, analyzer.lm, analyzer.lexicon))
     return rows

@@ -85,10 +85,15 @@ def test_decoder_takes_the_rewrite_the_context_supports(analyzer):
     ((_, sentence),) = list(analyzer.sentences(tokenize(text), set()))
     assert sentence.words[2] == "advised"
     evidence: list[float] = []
-    decisions = decide_sentence(sentence, analyzer.lm, analyzer.params, evidence, analyzer.lexicon)
+    lenient = analyzer.params.spun_threshold  # as used once a document is judged spun
+    decisions = decide_sentence(
+        sentence, analyzer.lm, analyzer.params, evidence, analyzer.lexicon, lenient
+    )
     assert [(d.start, d.candidate.original) for d in decisions] == [(2, "told")]
     assert 0.5 < decisions[0].confidence <= 1.0
     assert len(evidence) == sum(1 for group in sentence.candidates if group)
+    strict = decisions[0].log_odds + 0.01
+    assert not decide_sentence(sentence, analyzer.lm, analyzer.params, [], analyzer.lexicon, strict)
 
 
 def test_topic_vectors_follow_the_surrounding_words(analyzer):

@@ -44,6 +44,9 @@ class DecisionParams:
     weights: tuple[float, ...]
     intercept: float
     threshold: float = 0.0  # accept a rewrite when its log-odds exceed this
+    # In a document already judged spun, many words are: accept a rewrite as soon as it is more
+    # likely right than wrong (the fitted model's own even odds, as it was fitted on spun text).
+    spun_threshold: float = 0.0
     shortlist: int = 6  # candidates per position scored with full context
 
     @classmethod
@@ -104,12 +107,15 @@ def decide_sentence(
     params: DecisionParams,
     evidence: list[float],
     lexicon: Lexicon,
+    threshold: float | None = None,
 ) -> list[Decision]:
     """Left-to-right greedy decoding: each choice sees the already-restored words on its left.
 
     The best log-odds at every position with candidates is appended to `evidence`: weak signals
     that add up to the document-level score even where no single rewrite is certain.
     """
+    if threshold is None:
+        threshold = params.threshold
     decisions: list[Decision] = []
     output: list[str] = [START, START]
     padded = [*sentence.words, END, END]
@@ -119,13 +125,11 @@ def decide_sentence(
         best = scored[0] if scored else None
         if best is not None:
             evidence.append(best.log_odds)
-        if best is None or best.log_odds <= params.threshold:
+        if best is None or best.log_odds <= threshold:
             output.append(sentence.words[position])
             position += 1
             continue
-        alternatives = tuple(
-            s.candidate.original for s in scored[1:4] if s.log_odds > params.threshold
-        )
+        alternatives = tuple(s.candidate.original for s in scored[1:4] if s.log_odds > threshold)
         decisions.append(Decision(position, best.end, best.candidate, best.log_odds, alternatives))
         output.extend(best.candidate.original.split())
         position = best.end

@@ -345,8 +345,8 @@ class Lexicon:
             lemma_phrase = " ".join([*words[:head], lemma, *words[head + 1 :]])
             for origin in self._ranked(lemma_phrase):
                 inflected = self.inflect(origin.text, tag)
-                if not inflected or inflected == spun:
-                    continue
+                if not inflected or inflected == spun or self._phrase_zipf(inflected) < 1.0:
+                    continue  # lemminflect also invents forms ("wayed"); keep words in use
                 known = found.get(inflected)
                 if known is None or known.score < origin.score:
                     found[inflected] = Origin(inflected, origin.links, origin.score)

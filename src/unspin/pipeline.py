@@ -54,14 +54,18 @@ class Analyzer:
         tokens = tokenize(text)
         hits = self.fingerprints.find(text)
         frozen = _tokens_inside(tokens, hits)
-        spans = [_fingerprint_span(hit) for hit in hits]
+        sentences = [sentence for _, sentence in self.sentences(tokens, frozen)]
         evidence: list[float] = []
-        spans += self._thesaurus_spans(text, tokens, frozen, evidence)
-        spans.sort(key=lambda span: span.start)
-        word_count = sum(1 for token in tokens if is_word(token))
+        decisions = self._decode(sentences, self.params.threshold, evidence)
         words = [token.norm for token in tokens if is_word(token)]
         features = document_features(evidence, words, self.lm, self.lexicon)
-        spin_score = self.document_model.probability(features, len(hits) / max(word_count, 1))
+        spin_score = self.document_model.probability(features, len(hits) / max(len(words), 1))
+        if spin_score >= 0.5 and self.params.spun_threshold < self.params.threshold:
+            decisions = self._decode(sentences, self.params.spun_threshold, [])
+        spans = [_fingerprint_span(hit) for hit in hits]
+        spans += [self._span(text, tokens, decision) for decision in decisions]
+        spans.sort(key=lambda span: span.start)
+        word_count = len(words)
         return Report(
             text=text,
             spans=tuple(spans),
@@ -102,13 +106,15 @@ class Analyzer:
                 ),
             )
 
-    def _thesaurus_spans(
-        self, text: str, tokens: Sequence[Token], frozen: set[int], evidence: list[float]
-    ) -> list[Span]:
+    def _decode(
+        self, sentences: Sequence[Sentence], threshold: float, evidence: list[float]
+    ) -> list[Decision]:
         return [
-            self._span(text, tokens, decision)
-            for _, sentence in self.sentences(tokens, frozen)
-            for decision in decide_sentence(sentence, self.lm, self.params, evidence, self.lexicon)
+            decision
+            for sentence in sentences
+            for decision in decide_sentence(
+                sentence, self.lm, self.params, evidence, self.lexicon, threshold
+            )
         ]
 
     def _span(self, text: str, tokens: Sequence[Token], decision: Decision) -> Span:
