@@ -197,12 +197,10 @@ def candidate_features(
     topic = sentence.topics[position]
     topic_gain = 0.0
     if topic is not None:
-        new, old = (
-            lexicon.embeddings.vector(candidate.original),
-            lexicon.embeddings.vector(" ".join(spun)),
-        )
+        new = lexicon.embeddings.unit(candidate.original)
+        old = lexicon.embeddings.unit(" ".join(spun))
         if new is not None and old is not None:
-            topic_gain = _cosine(new, topic) - _cosine(old, topic)
+            topic_gain = float(new @ topic) - float(old @ topic)
     links = candidate.links
     return [
         context_gain,
@@ -219,10 +217,6 @@ def candidate_features(
         float(any(sentence.names[position:end])),
         float(any(not lm.known(w) for w in spun)),
     ]
-
-
-def _cosine(vector: np.ndarray, unit: np.ndarray) -> float:
-    return float(vector @ unit) / max(float(np.linalg.norm(vector)), 1e-9)
 
 
 DOCUMENT_FEATURES = (

@@ -146,6 +146,7 @@ class Embeddings:
 
     rows: dict[str, int]
     matrix: np.ndarray
+    _units: dict[str, np.ndarray | None] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls) -> Embeddings:
@@ -163,6 +164,15 @@ class Embeddings:
         if not found:
             return None
         return self.matrix[found].mean(axis=0)
+
+    def unit(self, phrase: str) -> np.ndarray | None:
+        """Unit-length phrase vector, cached: the decoder asks for the same words again."""
+        if phrase not in self._units:
+            vector = self.vector(phrase)
+            if vector is not None:
+                vector = vector / max(float(np.linalg.norm(vector)), 1e-9)
+            self._units[phrase] = vector
+        return self._units[phrase]
 
     def similarity(self, a: str, b: str) -> float | None:
         va, vb = self.vector(a), self.vector(b)
