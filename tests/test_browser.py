@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from fakes import PhraseListAnalyzer
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
@@ -25,7 +26,6 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as visible
 from selenium.webdriver.support.wait import WebDriverWait
 
-from unspin.model import Report, Span
 from unspin.service import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -49,33 +49,6 @@ if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
     if os.environ.get("UNSPIN_REQUIRE_BROWSER"):
         raise RuntimeError(message)
     pytest.skip(message, allow_module_level=True)
-
-
-class PhraseListAnalyzer:
-    """Stands in for the real analyzer so these tests exercise the page, not the pipeline."""
-
-    PHRASES = {"profound learning": "deep learning", "irregular woodland": "random forest"}
-
-    def analyze(self, text: str) -> Report:
-        if "\x00" in text:
-            raise ValueError("input looks binary")
-        spans = []
-        for spun, original in self.PHRASES.items():
-            start = text.find(spun)
-            if start >= 0:
-                spans.append(Span(start, start + len(spun), spun, original, 0.9, "fingerprint"))
-        spans.sort(key=lambda span: span.start)
-        restored = text
-        for span in reversed(spans):
-            restored = restored[: span.start] + span.original + restored[span.end :]
-        return Report(
-            text=text,
-            spans=tuple(spans),
-            spin_score=0.95 if spans else 0.05,
-            restored=restored,
-            word_count=len(text.split()),
-            fingerprint_hits=len(spans),
-        )
 
 
 @contextmanager

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 import schemathesis
+from fakes import PhraseListAnalyzer
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
-from unspin.model import Report, Span
+from unspin.model import Report
 from unspin.service import STATIC_DIR, create_app
 
 with warnings.catch_warnings():
@@ -21,32 +22,8 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=".*httpx2")
     from fastapi.testclient import TestClient
 
-KNOWN_PHRASES = {"profound learning": "deep learning", "irregular woodland": "random forest"}
 JSON_HEADERS = {"content-type": "application/json"}
 SPUN_SENTENCE = "We trained a profound learning model and an irregular woodland classifier."
-
-
-class PhraseListAnalyzer:
-    """Stands in for the real analyzer: flags fixed phrases found with str.find."""
-
-    def analyze(self, text: str) -> Report:
-        spans = []
-        for spun, original in KNOWN_PHRASES.items():
-            start = text.find(spun)
-            if start >= 0:
-                spans.append(Span(start, start + len(spun), spun, original, 0.9, "fingerprint"))
-        spans.sort(key=lambda span: span.start)
-        restored = text
-        for span in reversed(spans):
-            restored = restored[: span.start] + span.original + restored[span.end :]
-        return Report(
-            text=text,
-            spans=tuple(spans),
-            spin_score=0.95 if spans else 0.05,
-            restored=restored,
-            word_count=len(text.split()),
-            fingerprint_hits=len(spans),
-        )
 
 
 class FailingAnalyzer:

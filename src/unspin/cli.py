@@ -36,15 +36,22 @@ def _read_text(file: str) -> str:
         raise typer.BadParameter(f"{file}: {error}") from error
 
 
-def _analyze_file(file: str):
+def _analyze_file(file: str, as_json: bool):
+    """The report for FILE; with --json it is printed here and None comes back."""
+    import json
+
     from unspin.pipeline import analyze
     from unspin.tokenize import InputError
 
     text = _read_text(file)
     try:
-        return analyze(text)
+        report = analyze(text)
     except InputError as error:
         raise typer.BadParameter(f"{file}: {error}") from error
+    if not as_json:
+        return report
+    typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+    return None
 
 
 @app.command("check")
@@ -53,14 +60,11 @@ def check_command(
     as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON"),
 ) -> None:
     """Say whether FILE looks machine-spun and list the spun spans with proposed originals."""
-    import json
-
     from rich.console import Console
     from rich.table import Table
 
-    report = _analyze_file(file)
-    if as_json:
-        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+    report = _analyze_file(file, as_json)
+    if report is None:
         return
     console = Console()
     verdict = "[bold red]spun[/]" if report.is_spun else "[bold green]not spun[/]"
@@ -88,16 +92,13 @@ def restore_command(
     as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON"),
 ) -> None:
     """Print FILE with every spun span replaced by its most likely original wording."""
-    import json
-
     from rich.console import Console
     from rich.text import Text
 
     from unspin.render import word_diff
 
-    report = _analyze_file(file)
-    if as_json:
-        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+    report = _analyze_file(file, as_json)
+    if report is None:
         return
     if not diff:
         typer.echo(report.restored, nl=not report.restored.endswith("\n"))
