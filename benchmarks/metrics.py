@@ -181,6 +181,7 @@ class Alignment:
             return None
         return {sum(parts, ()) for parts in product(*segments)}
 
+
 def _part_lengths(covered_words: int, original_words: int) -> range:
     """How many original words a cut edit's covered part may stand for: a proper, non-empty part,
     within one word of what it covers (spinners swap k words for k - 1 to k + 1)."""
@@ -243,9 +244,7 @@ class Counts:
         return 2 * p * r / (p + r) if p + r else 0.0
 
 
-def match_spans(
-    predicted: Sequence[tuple[int, int]], gold: Sequence[tuple[int, int]]
-) -> Counts:
+def match_spans(predicted: Sequence[tuple[int, int]], gold: Sequence[tuple[int, int]]) -> Counts:
     """A prediction is right if it overlaps any gold range; a gold range is found if any
     prediction overlaps it. Empty gold ranges (spinner deletions) cannot be found and are skipped.
     """
@@ -331,3 +330,25 @@ def classification_counts(predicted: Sequence[bool], labels: Sequence[int]) -> C
         gold_found=true_positives,
         gold=sum(1 for y in labels if y),
     )
+
+
+def calibration_error(
+    confidences: Sequence[float], outcomes: Sequence[bool], bins: int = 5
+) -> float:
+    """Expected calibration error: |mean confidence - share right| per equal-width bin, weighted."""
+    if not confidences:
+        return 0.0
+    total = 0.0
+    for b in range(bins):
+        low, high = b / bins, (b + 1) / bins
+        members = [
+            (c, o)
+            for c, o in zip(confidences, outcomes, strict=True)
+            if low <= c < high or (b == bins - 1 and c == 1.0)
+        ]
+        if members:
+            gap = sum(c for c, _ in members) / len(members) - sum(o for _, o in members) / len(
+                members
+            )
+            total += abs(gap) * len(members)
+    return total / len(confidences)

@@ -30,6 +30,7 @@ from metrics import (
     PhraseInTemplate,
     align,
     auroc,
+    calibration_error,
     classification_counts,
     corpus_wer,
     count_words,
@@ -95,15 +96,22 @@ def spinbot_results(
     )
     spans = Counts()
     verdicts: list[bool | None] = []  # one per predicted span that overlaps a gold edit
+    # (confidence, was the rewrite right) for every judgeable span, on spun and unspun text
+    confidence_outcomes: list[tuple[float, bool]] = []
     for pair, report in zip(pairs, spun, strict=True):
         alignment = align(pair.spun, pair.original)
         gold = [(edit.start, edit.end) for edit in alignment.edits]
         spans += match_spans([(s.start, s.end) for s in report.spans], gold)
-        verdicts += [
-            judge_restoration(alignment, span.start, span.end, span.original)
-            for span in report.spans
-            if any(overlaps(span.start, span.end, *g) for g in gold)
-        ]
+        for span in report.spans:
+            verdict: bool | None = False
+            if any(overlaps(span.start, span.end, *g) for g in gold):
+                verdict = judge_restoration(alignment, span.start, span.end, span.original)
+                verdicts.append(verdict)
+            if verdict is not None:
+                confidence_outcomes.append((span.confidence, verdict))
+    confidence_outcomes += [(s.confidence, False) for report in originals for s in report.spans]
+    confidences = [c for c, _ in confidence_outcomes]
+    outcomes = [o for _, o in confidence_outcomes]
     right = verdicts.count(True)
     judged = right + verdicts.count(False)
     results = [
@@ -127,6 +135,13 @@ def spinbot_results(
                right / len(verdicts) if verdicts else None, "percent",
                note=f"{right:,} of {len(verdicts):,}; {verdicts.count(None):,} cut out of the "
                "middle of a longer edit count as wrong"),
+        Result(section, "spinbot_span_confidence", "Mean span confidence",
+               sum(confidences) / len(confidences) if confidences else None, "percent",
+               note=f"vs {sum(outcomes) / max(len(outcomes), 1):.1%} of the same "
+               f"{len(outcomes):,} spans exactly right (spans on originals count as wrong)"),
+        Result(section, "spinbot_calibration_error", "Calibration error of span confidence",
+               calibration_error(confidences, outcomes), "percent",
+               note="expected calibration error, 5 equal-width bins"),
     ]
     words = sum(count_words(pair.original) for pair in pairs)
     false_spans = sum(len(report.spans) for report in originals)
