@@ -150,10 +150,16 @@ def screened(index: FingerprintIndex) -> FingerprintIndex:
 
 
 def _tokens_inside(tokens: Sequence[Token], hits: Sequence[FingerprintHit]) -> set[int]:
+    """Indices of tokens overlapping a hit; both come sorted, so one sweep over each suffices."""
     inside: set[int] = set()
-    for index, token in enumerate(tokens):
-        if any(hit.start < token.end and token.start < hit.end for hit in hits):
-            inside.add(index)
+    index = 0
+    for hit in hits:
+        while index < len(tokens) and tokens[index].end <= hit.start:
+            index += 1
+        cursor = index
+        while cursor < len(tokens) and tokens[cursor].start < hit.end:
+            inside.add(cursor)
+            cursor += 1
     return inside
 
 
