@@ -174,12 +174,6 @@ class Embeddings:
             self._units[phrase] = vector
         return self._units[phrase]
 
-    def similarity(self, a: str, b: str) -> float | None:
-        va, vb = self.vector(a), self.vector(b)
-        if va is None or vb is None:
-            return None
-        return float(va @ vb / max(np.linalg.norm(va) * np.linalg.norm(vb), 1e-9))
-
 
 @dataclass
 class Lexicon:
@@ -304,22 +298,19 @@ class Lexicon:
         links = np.array(bits, dtype=np.int64)
         similarity = np.zeros(len(originals))
         missing = np.ones(len(originals))
-        spun_vector = self.embeddings.vector(spun)
-        if spun_vector is not None:
-            spun_vector = spun_vector / max(float(np.linalg.norm(spun_vector)), 1e-9)
+        spun_unit = self.embeddings.unit(spun)
+        if spun_unit is not None:
             rows = self.embeddings.rows
             single = [(i, rows[o]) for i, o in enumerate(originals) if o in rows]
-            if single:
+            if single:  # one matrix product for the common case of one-word originals
                 at, index = zip(*single, strict=True)
-                similarity[list(at)] = self.embeddings.matrix[list(index)] @ spun_vector
+                similarity[list(at)] = self.embeddings.matrix[list(index)] @ spun_unit
                 missing[list(at)] = 0.0
             for row, original in enumerate(originals):
-                if " " in original:
-                    vector = self.embeddings.vector(original)
-                    if vector is not None:
-                        norm = max(float(np.linalg.norm(vector)), 1e-9)
-                        similarity[row] = float(vector @ spun_vector) / norm
-                        missing[row] = 0.0
+                unit = self.embeddings.unit(original) if " " in original else None
+                if unit is not None:
+                    similarity[row] = float(unit @ spun_unit)
+                    missing[row] = 0.0
         counts = [
             self.synonym_counts.get(o) or self.synonym_counts.get(o.split()[0], 0)
             for o in originals
