@@ -344,10 +344,12 @@ def main() -> None:
     WEIGHTS_PATH.write_text(
         json.dumps(
             {
-                "weights": {
-                    name: round(float(w), 4) for name, w in zip(FEATURES, weights, strict=True)
+                "decision": {
+                    "weights": {
+                        name: round(float(w), 4) for name, w in zip(FEATURES, weights, strict=True)
+                    },
+                    "intercept": round(intercept, 4),
                 },
-                "intercept": round(intercept, 4),
                 "threshold": round(threshold, 4),
                 "document": document,
                 "spinner": {

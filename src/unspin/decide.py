@@ -8,14 +8,12 @@ spinning of clean text by scripts/calibrate.py and shipped in unspin/data/weight
 
 from __future__ import annotations
 
-import importlib.resources
-import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from unspin import weights
 from unspin.lexicon import TORTURED, TORTURED_BONUS, Lexicon
 from unspin.model import Candidate
 from unspin.score import END, START, LanguageModel
@@ -51,13 +49,13 @@ class DecisionParams:
 
     @classmethod
     def bundled(cls) -> DecisionParams:
-        path = importlib.resources.files("unspin") / "data" / "weights.json"
-        data = json.loads(path.read_text(encoding="utf-8"))
-        weights = tuple(float(data["weights"].get(name, 0.0)) for name in FEATURES)
-        return cls(weights, float(data["intercept"]), float(data.get("threshold", 0.0)))
+        fitted = weights.bundled("decision", FEATURES)
+        if fitted is None:
+            raise RuntimeError("unspin/data/weights.json has no decision model")
+        return cls(*fitted, threshold=weights.threshold("threshold", 0.0))
 
     def log_odds(self, features: Sequence[float]) -> float:
-        return self.intercept + sum(w * f for w, f in zip(self.weights, features, strict=True))
+        return weights.linear(self.weights, self.intercept, features)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +70,7 @@ class Decision:
 
     @property
     def confidence(self) -> float:
-        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, self.log_odds))))
+        return weights.sigmoid(self.log_odds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,15 +244,14 @@ class DocumentModel:
 
     @classmethod
     def bundled(cls) -> DocumentModel:
-        path = importlib.resources.files("unspin") / "data" / "weights.json"
-        data = json.loads(path.read_text(encoding="utf-8"))["document"]
-        weights = tuple(float(data["weights"].get(name, 0.0)) for name in DOCUMENT_FEATURES)
-        return cls(weights, float(data["intercept"]))
+        fitted = weights.bundled("document", DOCUMENT_FEATURES)
+        if fitted is None:
+            raise RuntimeError("unspin/data/weights.json has no document model")
+        return cls(*fitted)
 
     def probability(self, features: Sequence[float], fingerprint_rate: float) -> float:
-        z = self.intercept + self.per_fingerprint_rate * fingerprint_rate
-        z += sum(w * f for w, f in zip(self.weights, features, strict=True))
-        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+        z = weights.linear(self.weights, self.intercept, features)
+        return weights.sigmoid(z + self.per_fingerprint_rate * fingerprint_rate)
 
 
 def document_features(
@@ -266,7 +263,7 @@ def document_features(
     known = [w for w in words if lm.known(w)]
     return [
         sum(1 for value in evidence if value > EVIDENCE_FLOOR) / count,
-        sum(1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, v)))) for v in evidence) / count,
+        sum(weights.sigmoid(v) for v in evidence) / count,
         fit / max(counted, 1),
         sum(1 for w in known if lexicon.zipf(w) < 3.5) / max(len(known), 1),
         coherence(words, lexicon),

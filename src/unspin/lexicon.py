@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import importlib.resources
-import json
 import math
 import os
 from collections import defaultdict
@@ -19,6 +18,8 @@ from pathlib import Path
 import numpy as np
 from lemminflect import getAllInflections, getAllLemmas, getInflection
 from wordfreq import get_frequency_dict
+
+from unspin import weights
 
 MYTHES_PATH = Path("/usr/share/mythes/th_en_US_v2.dat")
 MAX_PHRASE_WORDS = 4
@@ -128,16 +129,11 @@ class SpinnerModel:
 
     @classmethod
     def bundled(cls) -> SpinnerModel:
-        path = importlib.resources.files("unspin") / "data" / "weights.json"
-        data = json.loads(path.read_text(encoding="utf-8")).get("spinner")
-        if data is None:
-            return cls(tuple(0.0 for _ in PAIR_FEATURES), 0.0)
-        return cls(
-            tuple(float(data["weights"][n]) for n in PAIR_FEATURES), float(data["intercept"])
-        )
+        fitted = weights.bundled("spinner", PAIR_FEATURES)
+        return cls(*fitted) if fitted else cls(tuple(0.0 for _ in PAIR_FEATURES), 0.0)
 
     def score(self, features: Sequence[float]) -> float:
-        return self.intercept + sum(w * f for w, f in zip(self.weights, features, strict=True))
+        return weights.linear(self.weights, self.intercept, features)
 
 
 @dataclass(frozen=True)
