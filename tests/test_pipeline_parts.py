@@ -104,3 +104,21 @@ def test_topic_vectors_follow_the_surrounding_words(analyzer):
     money, river = vectors.vector("finance"), vectors.vector("river")
     topic = topics[words.index("raised")]
     assert topic @ money > topic @ river
+
+
+def test_indefinite_article_follows_the_restored_word():
+    from unspin.model import Span
+    from unspin.render import with_article
+
+    text = "We fit an irregular woodland. It took an hour."
+    span = Span(10, 28, "irregular woodland", "random forest", 0.9, "fingerprint", ("big forest",))
+    fixed = with_article(text, span)
+    assert text[fixed.start : fixed.end] == fixed.text == "an irregular woodland"
+    assert fixed.original == "a random forest"
+    assert fixed.alternatives == ("a big forest",)
+    # An article that did not follow the spelling rule is the author's choice: left alone.
+    hour = Span(41, 45, "hour", "time", 0.9, "thesaurus")
+    assert with_article(text, hour) == hour
+    # Nothing to do when the article already fits the original.
+    same = Span(10, 28, "irregular woodland", "arbitrary forest", 0.9, "thesaurus")
+    assert with_article(text, same) == same

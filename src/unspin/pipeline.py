@@ -20,7 +20,7 @@ from unspin.decide import (
 from unspin.fingerprint import FingerprintHit, FingerprintIndex
 from unspin.lexicon import Lexicon
 from unspin.model import Report, Span, Token
-from unspin.render import match_case, restore
+from unspin.render import match_case, restore, with_article
 from unspin.score import LanguageModel
 from unspin.tokenize import MAX_CHARS, check_text, is_word, tokenize
 
@@ -64,7 +64,7 @@ class Analyzer:
             decisions = self._decode(sentences, self.params.spun_threshold, [])
         spans = [_fingerprint_span(hit) for hit in hits]
         spans += [self._span(text, tokens, decision) for decision in decisions]
-        spans.sort(key=lambda span: span.start)
+        spans = _with_articles(text, sorted(spans, key=lambda span: span.start))
         word_count = len(words)
         return Report(
             text=text,
@@ -147,6 +147,15 @@ def screened(index: FingerprintIndex) -> FingerprintIndex:
         for rule in index.rules
         if rule.tortured.lower() not in terms and not _EXPLANATION.search(rule.expected)
     )
+
+
+def _with_articles(text: str, spans: Sequence[Span]) -> list[Span]:
+    """Fix a/an before each span, unless taking the article in would overlap the span before."""
+    fixed: list[Span] = []
+    for span in spans:
+        extended = with_article(text, span)
+        fixed.append(extended if not fixed or fixed[-1].end <= extended.start else span)
+    return fixed
 
 
 def _tokens_inside(tokens: Sequence[Token], hits: Sequence[FingerprintHit]) -> set[int]:

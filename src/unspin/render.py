@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from unspin.model import Span
 
@@ -23,6 +23,41 @@ def match_case(original: str, spun: str) -> str:
             return " ".join(word[:1].upper() + word[1:] for word in words)
         return original[:1].upper() + original[1:]
     return original
+
+
+_ARTICLE_BEFORE = re.compile(r"(?<![\w'’])(an?|An?|AN?)(\s+)$")
+
+
+def _article_for(phrase: str) -> str:
+    """The indefinite article by spelling: right for most words, and only ever compared below."""
+    return "an" if phrase[:1].lower() in "aeiou" else "a"
+
+
+def with_article(text: str, span: Span) -> Span:
+    """Carry a preceding 'a'/'an' into the span when the original needs the other one.
+
+    'an irregular woodland' becomes 'a random forest', not 'an random forest'.  Only an article
+    that agreed with the spun wording is changed, so irregular spellings ('an hour') stay as
+    the author wrote them.
+    """
+    match = _ARTICLE_BEFORE.search(text, max(0, span.start - 8), span.start)
+    if match is None:
+        return span
+    article, gap = match.group(1), match.group(2)
+    wanted = _article_for(span.original)
+    if article.lower() != _article_for(span.text) or article.lower() == wanted:
+        return span
+    if article.isupper() and len(article) > 1:
+        wanted = wanted.upper()
+    elif article[0].isupper():
+        wanted = wanted.capitalize()
+    return replace(
+        span,
+        start=match.start(),
+        text=text[match.start() : span.end],
+        original=f"{wanted}{gap}{span.original}",
+        alternatives=tuple(f"{_article_for(a)}{gap}{a}" for a in span.alternatives),
+    )
 
 
 def restore(text: str, spans: Sequence[Span]) -> str:
