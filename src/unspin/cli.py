@@ -340,15 +340,18 @@ def screen_command(
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on (0.0.0.0 for all)."),
     port: int = typer.Option(8000, min=0, max=65535, help="TCP port."),
-    max_bytes: int = typer.Option(2_000_000, min=1, help="Largest request body accepted."),
+    max_bytes: int | None = typer.Option(
+        None, min=1, help="Largest request body accepted (default 500,000 bytes)."
+    ),
     log_level: str = typer.Option("info", help="uvicorn log level."),
 ) -> None:
     """Serve the web page at / and the HTTP API (/v1/analyze, /v1/restore, /openapi.json)."""
     import uvicorn
 
     from unspin.pipeline import default_analyzer
-    from unspin.service import create_app
+    from unspin.service import DEFAULT_MAX_BYTES, create_app
 
     typer.echo("unspin: loading language resources…", err=True)
     default_analyzer()  # load now, so the first request is not the slow one
-    uvicorn.run(create_app(max_bytes=max_bytes), host=host, port=port, log_level=log_level)
+    app_ = create_app(max_bytes=max_bytes or DEFAULT_MAX_BYTES)
+    uvicorn.run(app_, host=host, port=port, log_level=log_level)
