@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import shutil
 import statistics
@@ -27,22 +26,9 @@ from unspin.trace import FUNCTION_WORDS, WORD_PATTERN, TraceIndex, build_index, 
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import distractors  # noqa: E402
+from common import DEFAULT_DATA_DIR, SPINBOT_FILE  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-PAIRS_NAME = "spinbot_wikipedia_pairs.jsonl"
-
-
-def find_pairs() -> Path:
-    candidates = [
-        Path(os.environ.get("UNSPIN_SHARED_DATA", "/nonexistent")),
-        REPO_ROOT / "shared" / "data",
-        REPO_ROOT.parent / "shared" / "data",
-        Path("/work/shared/data"),
-    ]
-    for folder in candidates:
-        if (folder / PAIRS_NAME).is_file():
-            return folder / PAIRS_NAME
-    raise SystemExit(f"{PAIRS_NAME} not found; set UNSPIN_SHARED_DATA to its folder")
 
 
 def thesaurus_spin(text: str, rng: random.Random, thesaurus: dict, rate: float) -> str:
@@ -80,13 +66,19 @@ def evaluate(index: TraceIndex, queries: list[tuple[str, str]]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA_DIR, help=f"folder with {SPINBOT_FILE}"
+    )
     parser.add_argument("--distractors", type=int, default=100_000)
     parser.add_argument("--synthetic", type=int, default=500, help="thesaurus-spun queries")
     parser.add_argument("--rate", type=float, default=0.5, help="thesaurus spin rate")
     args = parser.parse_args()
     console = Console(width=120)
 
-    pairs = [json.loads(line) for line in find_pairs().open(encoding="utf-8")]
+    pairs_path = args.data / SPINBOT_FILE
+    if not pairs_path.is_file():
+        raise SystemExit(f"{pairs_path} not found (pass --data DIR, the shared data folder)")
+    pairs = [json.loads(line) for line in pairs_path.open(encoding="utf-8")]
     haystack = distractors.load(limit=args.distractors)
     if len(haystack) < args.distractors:
         console.print(f"[yellow]only {len(haystack)} distractors available[/]")
