@@ -156,64 +156,94 @@ def score_position(
         ),
         reverse=True,
     )[: params.shortlist]
-    keep_scores: dict[int, float] = {}
+    spun_sides: dict[int, SpunSide] = {}
     scored = []
     for i in shortlist:
-        features = candidate_features(
-            candidates[i], position, ends[i], padded, left, sentence, lm, lexicon, keep_scores
-        )
-        scored.append(Scored(params.log_odds(features), candidates[i], ends[i], features))
+        end = ends[i]
+        if end not in spun_sides:
+            spun_sides[end] = SpunSide.of(position, end, padded, left, sentence, lm, lexicon)
+        features = candidate_features(candidates[i], spun_sides[end], left, lm, lexicon)
+        scored.append(Scored(params.log_odds(features), candidates[i], end, features))
     scored.sort(key=lambda item: item.log_odds, reverse=True)
     return scored
 
 
+@dataclass(frozen=True, slots=True)
+class SpunSide:
+    """What every candidate for the same spun words is compared with, computed once."""
+
+    words: list[str]
+    right: list[str]
+    window: float  # LM log-prob of the spun words and the two after them
+    unigrams: float
+    collocation: float
+    fit: float  # log P(first spun word | words before) - log P(first spun word)
+    topic: np.ndarray | None  # unit vector of the surrounding words
+    topic_fit: float | None  # GloVe cosine of the spun words with `topic`
+    name: bool
+    unknown: bool
+
+    @classmethod
+    def of(
+        cls,
+        position: int,
+        end: int,
+        padded: Sequence[str],
+        left: Sequence[str],
+        sentence: Sentence,
+        lm: LanguageModel,
+        lexicon: Lexicon,
+    ) -> SpunSide:
+        words = list(padded[position:end])
+        right = list(padded[end : end + 2])
+        topic = sentence.topics[position]
+        unit = lexicon.embeddings.unit(" ".join(words)) if topic is not None else None
+        return cls(
+            words=words,
+            right=right,
+            window=lm.window(left, words, right),
+            unigrams=sum(lm.unigram(w) for w in words),
+            collocation=lm.collocation([left[-1], *words, right[0] if right else END]),
+            fit=lm.logp(words[0], left[-1], left[-2]) - lm.unigram(words[0]),
+            topic=topic,
+            topic_fit=float(unit @ topic) if unit is not None and topic is not None else None,
+            name=any(sentence.names[position:end]),
+            unknown=any(not lm.known(w) for w in words),
+        )
+
+
 def candidate_features(
-    candidate: Candidate,
-    position: int,
-    end: int,
-    padded: Sequence[str],
-    left: Sequence[str],
-    sentence: Sentence,
-    lm: LanguageModel,
-    lexicon: Lexicon,
-    keep_scores: dict[int, float],
+    candidate: Candidate, spun: SpunSide, left: Sequence[str], lm: LanguageModel, lexicon: Lexicon
 ) -> list[float]:
-    """The FEATURES vector of one candidate; `keep_scores` caches the unchanged windows."""
-    spun = padded[position:end]
+    """The FEATURES vector of one candidate against the spun words it would replace."""
     original = candidate.original.split()
-    right = padded[end : end + 2]
-    if end not in keep_scores:
-        keep_scores[end] = lm.window(left, spun, right)
-    context_gain = lm.window(left, original, right) - keep_scores[end]
-    frequency_gain = sum(lm.unigram(w) for w in original) - sum(lm.unigram(w) for w in spun)
-    neighbours = (left[-1], right[0] if right else END)
-    collocation_gain = lm.collocation([neighbours[0], *original, neighbours[1]]) - lm.collocation(
-        [neighbours[0], *spun, neighbours[1]]
+    right = spun.right
+    context_gain = lm.window(left, original, right) - spun.window
+    frequency_gain = sum(lm.unigram(w) for w in original) - spun.unigrams
+    collocation_gain = (
+        lm.collocation([left[-1], *original, right[0] if right else END]) - spun.collocation
     )
-    spun_fit = lm.logp(spun[0], left[-1], left[-2]) - lm.unigram(spun[0])
     original_fit = lm.logp(original[0], left[-1], left[-2]) - lm.unigram(original[0])
-    topic = sentence.topics[position]
     topic_gain = 0.0
-    if topic is not None:
+    if spun.topic is not None and spun.topic_fit is not None:
         new = lexicon.embeddings.unit(candidate.original)
-        old = lexicon.embeddings.unit(" ".join(spun))
-        if new is not None and old is not None:
-            topic_gain = float(new @ topic) - float(old @ topic)
+        if new is not None:
+            topic_gain = float(new @ spun.topic) - spun.topic_fit
     links = candidate.links
     return [
         context_gain,
         frequency_gain,
         collocation_gain,
-        spun_fit,
+        spun.fit,
         original_fit,
         topic_gain,
-        float(len(original) - len(spun)),
-        float(abs(len(original) - len(spun))),
+        float(len(original) - len(spun.words)),
+        float(abs(len(original) - len(spun.words))),
         candidate.prior - TORTURED_BONUS * bool(links & TORTURED),
         float(bool(links & TORTURED)),
         float(candidate.source == "term"),
-        float(any(sentence.names[position:end])),
-        float(any(not lm.known(w) for w in spun)),
+        float(spun.name),
+        float(spun.unknown),
     ]
 
 
