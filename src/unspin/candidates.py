@@ -160,11 +160,13 @@ class TermIndex:
         for position in range(len(words)):
             # Each state: trie node, chosen words, summed spinner score of the swaps, tortured?
             states: list[tuple[dict, list[str], float, bool]] = [(self.trie, [], 0.0, False)]
+            surface: list[str] = []  # the spun words of the window so far
             for end in range(position, min(position + MAX_PHRASE_WORDS, len(words))):
                 index = words[end]
                 if index in frozen or (end > position and index != words[end - 1] + 1):
                     break
                 spun = tokens[index].norm
+                surface.append(spun)
                 options = [(spun, None)] + [
                     (o.text, o) for o in lexicon.origins(spun) if " " not in o.text
                 ]
@@ -182,9 +184,7 @@ class TermIndex:
                 if not states:
                     break
                 for node, path, score, tortured in states:
-                    if _END in node and " ".join(path) != " ".join(
-                        tokens[i].norm for i in words[position : end + 1]
-                    ):
+                    if _END in node and path != surface:
                         by_start[position].append(
                             Candidate(
                                 first=words[position],

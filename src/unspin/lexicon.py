@@ -135,6 +135,10 @@ class SpinnerModel:
     def score(self, features: Sequence[float]) -> float:
         return weights.linear(self.weights, self.intercept, features)
 
+    def score_rows(self, features: np.ndarray) -> np.ndarray:
+        """`score` of every row of a PAIR_FEATURES matrix at once."""
+        return features @ np.array(self.weights) + self.intercept
+
 
 @dataclass(frozen=True)
 class Embeddings:
@@ -270,13 +274,22 @@ class Lexicon:
         words[index] = head
         return " ".join(words)
 
+    def _lemma_forms(self, spun: str) -> list[tuple[str, str]]:
+        """(phrase with its head word lemmatised, Penn tag of the head) for a spun phrase.
+
+        The head is the first word when it inflects (verbs: "showed up"), else the last.
+        """
+        words = spun.split()
+        head = 0 if self.forms(words[0]) else len(words) - 1
+        return [
+            (" ".join([*words[:head], lemma, *words[head + 1 :]]), tag)
+            for lemma, tag in self.forms(words[head])
+        ]
+
     def links(self, spun: str) -> dict[str, int]:
         """Every thesaurus original of a spun word or phrase, inflected like the spun form."""
         links: dict[str, int] = dict(self.reverse.get(spun, {}))
-        words = spun.split()
-        head = 0 if self.forms(words[0]) else len(words) - 1
-        for lemma, tag in self.forms(words[head]):
-            lemma_phrase = " ".join([*words[:head], lemma, *words[head + 1 :]])
+        for lemma_phrase, tag in self._lemma_forms(spun):
             for original, bits in self.reverse.get(lemma_phrase, {}).items():
                 inflected = self.inflect(original, tag)
                 if inflected and inflected != spun:
@@ -336,10 +349,7 @@ class Lexicon:
         if cached is not None:
             return cached
         found: dict[str, Origin] = {origin.text: origin for origin in self._ranked(spun)}
-        words = spun.split()
-        head = 0 if self.forms(words[0]) else len(words) - 1
-        for lemma, tag in self.forms(words[head]):
-            lemma_phrase = " ".join([*words[:head], lemma, *words[head + 1 :]])
+        for lemma_phrase, tag in self._lemma_forms(spun):
             for origin in self._ranked(lemma_phrase):
                 inflected = self.inflect(origin.text, tag)
                 if not inflected or inflected == spun or self._phrase_zipf(inflected) < 1.0:
@@ -371,7 +381,7 @@ class Lexicon:
         if entries:
             originals = [original for original, _ in entries]
             features = self.pair_feature_matrix(originals, key, [bits for _, bits in entries])
-            scores = features @ np.array(self.spinner.weights) + self.spinner.intercept
+            scores = self.spinner.score_rows(features)
             ranked = sorted(
                 (Origin(o, b, float(score)) for (o, b), score in zip(entries, scores, strict=True)),
                 key=_priority,
