@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
+from unspin.document import Document, Slot
 from unspin.lexicon import (
     MAX_PHRASE_WORDS,
     TORTURED,
-    TORTURED_BONUS,
     Lexicon,
     read_tortured_pairs,
     tortured_pairs_path,
@@ -17,8 +19,6 @@ from unspin.lexicon import (
 from unspin.model import Candidate, Token
 from unspin.tokenize import is_word
 
-# Words so frequent that spinners leave them alone and rewriting them would only add false edits.
-MAX_SPUN_ZIPF = 6.3
 
 
 def sentence_words(tokens: Sequence[Token]) -> Iterator[list[int]]:
@@ -36,39 +36,69 @@ def sentence_words(tokens: Sequence[Token]) -> Iterator[list[int]]:
         yield current
 
 
-def propose(
-    tokens: Sequence[Token], words: Sequence[int], lexicon: Lexicon, frozen: set[int]
-) -> list[list[Candidate]]:
-    """Candidates grouped by the position (in `words`) where they start.
+class ProfileLike(Protocol):
+    """What the candidate stage needs of a spinner profile (unspin.profile.Profile)."""
 
-    `frozen` holds token indices already explained by the fingerprint layer.
+    def originals(self, spun: str) -> Sequence: ...
+
+
+def propose(
+    doc: Document,
+    sentence: int,
+    lexicon: Lexicon,
+    terms: TermIndex | None = None,
+    profile: ProfileLike | None = None,
+    profile_prior: float = 4.0,
+) -> list[Slot]:
+    """Slots (spun word or phrase + candidate originals) of one sentence of `doc`.
+
+    Tokens in `doc.frozen` are already explained by the fingerprint layer. Phrases never cross
+    punctuation. Every word is looked at, function words included: spinners rewrite "in" as
+    "within" and "before" as "earlier than".
     """
-    by_start: list[list[Candidate]] = [[] for _ in words]
+    tokens, words = doc.tokens, doc.sentences[sentence]
+    slots: dict[tuple[int, int], Slot] = {}
+
+    def slot_for(position: int, end: int) -> Slot:
+        key = (position, end)
+        if key not in slots:
+            span = words[position:end]
+            slots[key] = Slot(
+                sentence=sentence,
+                start=position,
+                end=end,
+                first=span[0],
+                last=span[-1] + 1,
+                spun=" ".join(tokens[i].norm for i in span),
+            )
+        return slots[key]
+
     for position, first in enumerate(words):
-        if first in frozen:
+        if first in doc.frozen:
             continue
         for length in range(1, MAX_PHRASE_WORDS + 1):
             end = position + length
             if end > len(words):
                 break
             span = words[position:end]
-            if any(index in frozen for index in span) or not _adjacent(span):
+            if any(index in doc.frozen for index in span) or not _adjacent(span):
                 break
             spun = " ".join(tokens[index].norm for index in span)
-            if length == 1 and lexicon.zipf(spun) > MAX_SPUN_ZIPF:
-                continue
             for origin in lexicon.origins(spun):
-                by_start[position].append(
-                    Candidate(
-                        first=span[0],
-                        last=span[-1] + 1,
-                        original=origin.text,
-                        source="thesaurus",
-                        prior=origin.score + TORTURED_BONUS * bool(origin.links & TORTURED),
-                        links=origin.links,
-                    )
+                slot_for(position, end).add(origin.text, origin.links, origin.score, "thesaurus")
+            if profile is not None:
+                for pair in profile.originals(spun):
+                    confidence = min(max(float(pair.confidence), 1e-3), 1 - 1e-3)
+                    prior = profile_prior + math.log(confidence / (1 - confidence))
+                    slot_for(position, end).add(pair.original, 0, prior, "profile")
+    if terms is not None:
+        for position, group in enumerate(terms.propose(tokens, words, lexicon, doc.frozen)):
+            for candidate in group:
+                end = position + (candidate.last - candidate.first)
+                slot_for(position, end).add(
+                    candidate.original, candidate.links, candidate.prior, "term"
                 )
-    return by_start
+    return [slot for _, slot in sorted(slots.items()) if slot.originals]
 
 
 def _adjacent(span: Sequence[int]) -> bool:
@@ -191,7 +221,7 @@ class TermIndex:
                                 last=index + 1,
                                 original=" ".join(path),
                                 source="term",
-                                prior=score + TORTURED_BONUS * tortured,
+                                prior=score,
                                 links=TORTURED if tortured else 0,
                             )
                         )

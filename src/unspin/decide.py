@@ -1,303 +1,396 @@
-"""Choose which rewrites to accept, and how sure we are.
+"""Score every candidate in context, pool the evidence over the document, and decide.
 
-Each candidate rewrite gets a feature vector (context fit under the trigram model, frequency
-change, how well thesauri attest the swap, length change, ...) and a logistic model turns it into
-the log-odds that the candidate is the true original.  The weights are fitted on simulated
-spinning of clean text by scripts/calibrate.py and shipped in unspin/data/weights.json.
+A noisy-channel view: a spun document was made from an original by a dictionary spinner that
+swaps word types consistently, at a rate of its own. Each candidate original gets named features
+(how much better it fits its context under the language model, how well the resources attest the
+swap, ...) and document-level ones pooled over every occurrence of the same spun form
+(one sense per discourse: a spinner that turned "said" into "mentioned" once did so throughout,
+and then "said" is missing from the text). A first logistic model estimates the document's spin
+rate from the text itself; the decision model then weighs each candidate knowing that rate, and a
+dynamic programme picks the best set of non-overlapping rewrites per sentence, twice: the second
+time every candidate is scored again with its restored neighbours on both sides.
 """
 
 from __future__ import annotations
 
+import math
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from unspin import weights
-from unspin.lexicon import TORTURED, TORTURED_BONUS, Lexicon
-from unspin.model import Candidate
+from unspin.document import Decision, Document, Slot
+from unspin.lexicon import TORTURED, Lexicon
+from unspin.logistic import LogisticModel, logit, sigmoid
 from unspin.score import END, START, LanguageModel
 
-FEATURES = (
-    "context_gain",  # LM log-prob of the window with the candidate minus with the spun words
+CONTEXT_FEATURES = (
+    "lm_gain",  # LM log-prob of the window with the candidate minus with the spun words
     "frequency_gain",  # unigram log-prob change: context fit and frequency weighed apart
     "collocation_gain",  # listed-bigram strength with the neighbours, candidate minus spun
     "spun_fit",  # log P(spun word | words before) - log P(spun word): odd words fit badly
     "original_fit",  # the same for the candidate's first word
-    "topic_gain",  # GloVe fit with the surrounding words, candidate minus spun: wrong-sense swaps
+    "topic_gain",  # GloVe fit with the surrounding words, candidate minus spun
+)
+LOCAL_FEATURES = (
+    *CONTEXT_FEATURES,
     "length_change",  # words in the original minus words in the spun wording
     "length_distance",
-    "spinner_prior",  # spinner-model log-odds of the swap, from thesaurus links and similarity
-    "tortured",
-    "known_term",  # the rewrite is a known term (expected phrase of the PPS train split)
-    "name",  # a capitalised word inside the sentence: usually a name, rarely spun
+    "channel",  # channel-model log-odds of the swap (resources, similarity, frequencies)
+    "name",  # a capitalised word inside the sentence: usually a name, less often spun
     "unknown_spun",  # the spun word is outside the LM vocabulary, so context fit is unreliable
+    "known_term",  # the rewrite is a known term (expected phrase of the PPS train split)
+    "profile",  # the pair is listed in a loaded spinner profile
 )
-
-
-@dataclass(frozen=True, slots=True)
-class DecisionParams:
-    """Logistic weights over FEATURES plus the acceptance threshold."""
-
-    weights: tuple[float, ...]
-    intercept: float
-    threshold: float = 0.0  # accept a rewrite when its log-odds exceed this
-    # In a document already judged spun, many words are: accept a rewrite as soon as it is more
-    # likely right than wrong (the fitted model's own even odds, as it was fitted on spun text).
-    spun_threshold: float = 0.0
-    shortlist: int = 6  # candidates per position scored with full context
-
-    @classmethod
-    def bundled(cls) -> DecisionParams:
-        fitted = weights.bundled("decision", FEATURES)
-        if fitted is None:
-            raise RuntimeError("unspin/data/weights.json has no decision model")
-        return cls(*fitted, threshold=weights.threshold("threshold", 0.0))
-
-    def log_odds(self, features: Sequence[float]) -> float:
-        return weights.linear(self.weights, self.intercept, features)
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """An accepted rewrite of words[start:end] of a sentence."""
-
-    start: int
-    end: int
-    candidate: Candidate
-    log_odds: float
-    alternatives: tuple[str, ...]
-
-    @property
-    def confidence(self) -> float:
-        return weights.sigmoid(self.log_odds)
-
-
-@dataclass(frozen=True, slots=True)
-class Sentence:
-    """One sentence as the decoder sees it.
-
-    `words` are lower-case, `names[p]` is True for a capitalised word inside the sentence,
-    `candidates[p]` are the rewrites starting at word p and `ends[p]` their end positions,
-    `topics[p]` the unit GloVe vector of the words around word p (None where unknown).
-    """
-
-    words: Sequence[str]
-    names: Sequence[bool]
-    candidates: Sequence[Sequence[Candidate]]
-    ends: Sequence[Sequence[int]]
-    topics: Sequence[np.ndarray | None]
-
-
-@dataclass(frozen=True, slots=True)
-class Scored:
-    """One shortlisted rewrite with its features and log-odds."""
-
-    log_odds: float
-    candidate: Candidate
-    end: int
-    features: list[float]
-
-
-def decide_sentence(
-    sentence: Sentence,
-    lm: LanguageModel,
-    params: DecisionParams,
-    evidence: list[float],
-    lexicon: Lexicon,
-    threshold: float | None = None,
-) -> list[Decision]:
-    """Left-to-right greedy decoding: each choice sees the already-restored words on its left.
-
-    The best log-odds at every position with candidates is appended to `evidence`: weak signals
-    that add up to the document-level score even where no single rewrite is certain.
-    """
-    if threshold is None:
-        threshold = params.threshold
-    decisions: list[Decision] = []
-    output: list[str] = [START, START]
-    padded = [*sentence.words, END, END]
-    position = 0
-    while position < len(sentence.words):
-        scored = score_position(position, padded, output, sentence, lm, lexicon, params)
-        best = scored[0] if scored else None
-        if best is not None:
-            evidence.append(best.log_odds)
-        if best is None or best.log_odds <= threshold:
-            output.append(sentence.words[position])
-            position += 1
-            continue
-        alternatives = tuple(s.candidate.original for s in scored[1:4] if s.log_odds > threshold)
-        decisions.append(Decision(position, best.end, best.candidate, best.log_odds, alternatives))
-        output.extend(best.candidate.original.split())
-        position = best.end
-    return decisions
-
-
-def score_position(
-    position: int,
-    padded: Sequence[str],
-    output: Sequence[str],
-    sentence: Sentence,
-    lm: LanguageModel,
-    lexicon: Lexicon,
-    params: DecisionParams,
-) -> list[Scored]:
-    """Log-odds of each shortlisted rewrite starting at `position`, best first."""
-    candidates, ends = sentence.candidates[position], sentence.ends[position]
-    if not candidates:
-        return []
-    left = output[-2:]
-    # Cheap first look: fit with the word on the left only, plus how well the swap is attested.
-    shortlist = sorted(
-        range(len(candidates)),
-        key=lambda i: (
-            lm.logp(candidates[i].original.split()[0], left[-1], left[-2]) + candidates[i].prior
-        ),
-        reverse=True,
-    )[: params.shortlist]
-    spun_sides: dict[int, SpunSide] = {}
-    scored = []
-    for i in shortlist:
-        end = ends[i]
-        if end not in spun_sides:
-            spun_sides[end] = SpunSide.of(position, end, padded, left, sentence, lm, lexicon)
-        features = candidate_features(candidates[i], spun_sides[end], left, lm, lexicon)
-        scored.append(Scored(params.log_odds(features), candidates[i], end, features))
-    scored.sort(key=lambda item: item.log_odds, reverse=True)
-    return scored
-
-
-@dataclass(frozen=True, slots=True)
-class SpunSide:
-    """What every candidate for the same spun words is compared with, computed once."""
-
-    words: list[str]
-    right: list[str]
-    window: float  # LM log-prob of the spun words and the two after them
-    unigrams: float
-    collocation: float
-    fit: float  # log P(first spun word | words before) - log P(first spun word)
-    topic: np.ndarray | None  # unit vector of the surrounding words
-    topic_fit: float | None  # GloVe cosine of the spun words with `topic`
-    name: bool
-    unknown: bool
-
-    @classmethod
-    def of(
-        cls,
-        position: int,
-        end: int,
-        padded: Sequence[str],
-        left: Sequence[str],
-        sentence: Sentence,
-        lm: LanguageModel,
-        lexicon: Lexicon,
-    ) -> SpunSide:
-        words = list(padded[position:end])
-        right = list(padded[end : end + 2])
-        topic = sentence.topics[position]
-        unit = lexicon.embeddings.unit(" ".join(words)) if topic is not None else None
-        return cls(
-            words=words,
-            right=right,
-            window=lm.window(left, words, right),
-            unigrams=sum(lm.unigram(w) for w in words),
-            collocation=lm.collocation([left[-1], *words, right[0] if right else END]),
-            fit=lm.logp(words[0], left[-1], left[-2]) - lm.unigram(words[0]),
-            topic=topic,
-            topic_fit=float(unit @ topic) if unit is not None and topic is not None else None,
-            name=any(sentence.names[position:end]),
-            unknown=any(not lm.known(w) for w in words),
-        )
-
-
-def candidate_features(
-    candidate: Candidate, spun: SpunSide, left: Sequence[str], lm: LanguageModel, lexicon: Lexicon
-) -> list[float]:
-    """The FEATURES vector of one candidate against the spun words it would replace."""
-    original = candidate.original.split()
-    right = spun.right
-    context_gain = lm.window(left, original, right) - spun.window
-    frequency_gain = sum(lm.unigram(w) for w in original) - spun.unigrams
-    collocation_gain = (
-        lm.collocation([left[-1], *original, right[0] if right else END]) - spun.collocation
-    )
-    original_fit = lm.logp(original[0], left[-1], left[-2]) - lm.unigram(original[0])
-    topic_gain = 0.0
-    if spun.topic is not None and spun.topic_fit is not None:
-        new = lexicon.embeddings.unit(candidate.original)
-        if new is not None:
-            topic_gain = float(new @ spun.topic) - spun.topic_fit
-    links = candidate.links
-    return [
-        context_gain,
-        frequency_gain,
-        collocation_gain,
-        spun.fit,
-        original_fit,
-        topic_gain,
-        float(len(original) - len(spun.words)),
-        float(abs(len(original) - len(spun.words))),
-        candidate.prior - TORTURED_BONUS * bool(links & TORTURED),
-        float(bool(links & TORTURED)),
-        float(candidate.source == "term"),
-        float(spun.name),
-        float(spun.unknown),
-    ]
-
+POOLED_FEATURES = (
+    "spun_count",  # log(1 + occurrences of the spun form in the document)
+    "pair_gain",  # mean lm_gain of this (spun, original) pair over those occurrences
+    "pair_top",  # share of occurrences where this original is the best-fitting one
+    "spun_excess",  # log10 of the spun word's rate in the document over its usual rate
+    "original_deficit",  # log10 of the original's rate here over its usual rate (missing: low)
+)
+OCCURRENCE_FEATURES = (*LOCAL_FEATURES, *POOLED_FEATURES)
+DECISION_FEATURES = (*OCCURRENCE_FEATURES, "rate_logit")
+# Priors a simulation cannot teach (it has no profiles and no real tortured phrases): fixed.
+FIXED_WEIGHTS = {"known_term": 6.0, "profile": 6.0}
 
 DOCUMENT_FEATURES = (
-    "suspicious_rate",  # share of words whose best rewrite has log-odds above EVIDENCE_FLOOR
-    "soft_rate",  # sum over positions of P(rewrite) per word: many weak signals add up
-    "context_fit",  # mean log P(word | context) - log P(word): spun words sit oddly in context
+    "rate",  # estimated share of words replaced
+    "confident_rate",  # share of words with an accepted-looking rewrite (p > 0.5)
+    "context_fit",  # mean log P(word | context) - log P(word): spun words sit oddly
     "rare_rate",  # share of known words rarer than Zipf 3.5: spinners pick unusual synonyms
-    "coherence",  # mean GloVe cosine of each content word with its neighbours: wrong-sense
-    # synonyms ("principle include" for "main feature") drift off topic
+    "coherence",  # mean GloVe cosine of each content word with its neighbours
+    "fingerprint_rate",  # known tortured phrases per word
 )
 COHERENCE_WINDOW = 5
 TOPIC_WINDOW = 10
-EVIDENCE_FLOOR = -1.0
 
 
-@dataclass(frozen=True, slots=True)
-class DocumentModel:
-    """Logistic P(document was spun) over DOCUMENT_FEATURES, plus known tortured phrases.
+@dataclass(frozen=True)
+class Models:
+    """The fitted models of the decide stage (unspin/data/weights.json)."""
 
-    Fitted on simulated spinning of clean text (scripts/calibrate.py), not on evaluation data;
-    the fingerprint weight is set by hand, as simulated text has no tortured phrases.
-    """
-
-    weights: tuple[float, ...]
-    intercept: float
-    per_fingerprint_rate: float = 400.0
+    occurrence: LogisticModel
+    decision: LogisticModel
+    document: LogisticModel
+    threshold: float  # decision log-odds a rewrite needs
 
     @classmethod
-    def bundled(cls) -> DocumentModel:
-        fitted = weights.bundled("document", DOCUMENT_FEATURES)
-        if fitted is None:
-            raise RuntimeError("unspin/data/weights.json has no document model")
-        return cls(*fitted)
+    def bundled(cls) -> Models:
+        from unspin.logistic import bundle
 
-    def probability(self, features: Sequence[float], fingerprint_rate: float) -> float:
-        z = weights.linear(self.weights, self.intercept, features)
-        return weights.sigmoid(z + self.per_fingerprint_rate * fingerprint_rate)
+        return cls(
+            occurrence=LogisticModel.bundled("occurrence", OCCURRENCE_FEATURES),
+            decision=LogisticModel.bundled("decision", DECISION_FEATURES),
+            document=LogisticModel.bundled("document", DOCUMENT_FEATURES),
+            threshold=float(bundle().get("threshold", 0.0)),
+        )
 
 
-def document_features(
-    evidence: Sequence[float], words: Sequence[str], lm: LanguageModel, lexicon: Lexicon
-) -> list[float]:
-    """DOCUMENT_FEATURES of one document from its decoder evidence and its lower-case words."""
+# --------------------------------------------------------------------------- context features
+
+
+class _Memo:
+    """LM calls repeat within a document (same words, same neighbours): ask each once."""
+
+    def __init__(self, lm: LanguageModel) -> None:
+        self.lm = lm
+        self.logps: dict[tuple[str, str, str], float] = {}
+        self.unigrams: dict[str, float] = {}
+
+    def logp(self, word: str, history1: str, history2: str) -> float:
+        key = (word, history1, history2)
+        value = self.logps.get(key)
+        if value is None:
+            value = self.logps[key] = self.lm.logp(word, history1, history2)
+        return value
+
+    def unigram(self, word: str) -> float:
+        value = self.unigrams.get(word)
+        if value is None:
+            value = self.unigrams[word] = self.lm.unigram(word)
+        return value
+
+    def window(self, left: Sequence[str], middle: Sequence[str], right: Sequence[str]) -> float:
+        history2, history1 = left[-2], left[-1]
+        total = 0.0
+        for word in (*middle, *right):
+            total += self.logp(word, history1, history2)
+            history2, history1 = history1, word
+        return total
+
+
+def neighbours(
+    words: Sequence[str], chosen: dict[int, tuple[int, list[str]]], start: int, end: int
+) -> tuple[list[str], list[str]]:
+    """Two words on each side of words[start:end], restored where a rewrite was chosen.
+
+    `chosen` maps a start position to (end position, original words); rewrites overlapping
+    [start, end) are ignored, so a slot is never compared with a rival rewrite of itself.
+    """
+    left: list[str] = []
+    position = start - 1
+    while position >= 0 and len(left) < 2:
+        owner = next(
+            (s for s, (e, _) in chosen.items() if s <= position < e and e <= start), None
+        )
+        if owner is None:
+            left.insert(0, words[position])
+            position -= 1
+        else:
+            left[:0] = chosen[owner][1]
+            position = owner - 1
+    right: list[str] = []
+    position = end
+    while position < len(words) and len(right) < 2:
+        if position in chosen:
+            e, original = chosen[position]
+            right.extend(original)
+            position = e
+        else:
+            right.append(words[position])
+            position += 1
+    left = [START, START, *left][-2:]
+    right = [*right, END, END][:2]
+    return left, right
+
+
+def context_columns(
+    slot: Slot,
+    words: Sequence[str],
+    topic: np.ndarray | None,
+    chosen: dict[int, tuple[int, list[str]]],
+    memo: _Memo,
+    lm: LanguageModel,
+    lexicon: Lexicon,
+) -> dict[str, np.ndarray]:
+    """CONTEXT_FEATURES of every candidate of a slot against the spun words it would replace."""
+    left, right = neighbours(words, chosen, slot.start, slot.end)
+    spun = slot.spun.split()
+    spun_window = memo.window(left, spun, right)
+    spun_unigrams = sum(memo.unigram(w) for w in spun)
+    spun_collocation = lm.collocation([left[-1], *spun, right[0]])
+    spun_fit = memo.logp(spun[0], left[-1], left[-2]) - memo.unigram(spun[0])
+    spun_topic = None
+    if topic is not None:
+        unit = lexicon.embeddings.unit(slot.spun)
+        spun_topic = float(unit @ topic) if unit is not None else None
+    n = len(slot.originals)
+    columns = {name: np.zeros(n) for name in CONTEXT_FEATURES}
+    columns["spun_fit"][:] = spun_fit
+    for row, original in enumerate(slot.originals):
+        words_o = original.split()
+        columns["lm_gain"][row] = memo.window(left, words_o, right) - spun_window
+        columns["frequency_gain"][row] = sum(memo.unigram(w) for w in words_o) - spun_unigrams
+        columns["collocation_gain"][row] = (
+            lm.collocation([left[-1], *words_o, right[0]]) - spun_collocation
+        )
+        columns["original_fit"][row] = memo.logp(words_o[0], left[-1], left[-2]) - memo.unigram(
+            words_o[0]
+        )
+        if spun_topic is not None:
+            unit = lexicon.embeddings.unit(original)
+            if unit is not None:
+                columns["topic_gain"][row] = float(unit @ topic) - spun_topic
+    return columns
+
+
+def local_columns(slot: Slot, doc: Document, lm: LanguageModel) -> dict[str, np.ndarray]:
+    """LOCAL_FEATURES that do not depend on the neighbours."""
+    spun_words = slot.end - slot.start
+    lengths = np.array([len(o.split()) for o in slot.originals], dtype=float)
+    sentence = doc.sentences[slot.sentence]
+    capitalised = any(
+        position > 0 and doc.tokens[sentence[position]].text[:1].isupper()
+        for position in range(slot.start, slot.end)
+    )
+    return {
+        "length_change": lengths - spun_words,
+        "length_distance": np.abs(lengths - spun_words),
+        "channel": np.array(slot.channel, dtype=float),
+        "name": np.full(len(lengths), float(capitalised)),
+        "unknown_spun": np.full(len(lengths), float(any(not lm.known(w) for w in slot.spun.split()))),
+        "known_term": np.array([s == "term" for s in slot.sources], dtype=float),
+        "profile": np.array([s == "profile" for s in slot.sources], dtype=float),
+    }
+
+
+def score_slots(doc: Document, lm: LanguageModel, lexicon: Lexicon, chosen=None) -> None:
+    """Fill each slot's context and local feature columns (neighbours restored per `chosen`)."""
+    memo = _Memo(lm)
+    chosen = chosen or {}
+    words = [doc.words(s) for s in range(len(doc.sentences))]
+    for slot in doc.slots:
+        topic = doc.topics.get(slot.first)
+        slot.columns.update(
+            context_columns(slot, words[slot.sentence], topic, chosen.get(slot.sentence, {}),
+                            memo, lm, lexicon)
+        )
+        if "channel" not in slot.columns:
+            slot.columns.update(local_columns(slot, doc, lm))
+
+
+# --------------------------------------------------------------------------- pooled features
+
+
+def pool(doc: Document, lexicon: Lexicon) -> None:
+    """POOLED_FEATURES: what every occurrence of the same spun form says together."""
+    total = max(doc.word_count, 1)
+    counts: dict[str, int] = defaultdict(int)
+    for sentence in range(len(doc.sentences)):
+        for word in doc.words(sentence):
+            counts[word] += 1
+    occurrences: dict[str, list[Slot]] = defaultdict(list)
+    for slot in doc.slots:
+        occurrences[slot.spun].append(slot)
+    for spun, slots in occurrences.items():
+        gains: dict[str, list[float]] = defaultdict(list)
+        tops: dict[str, int] = defaultdict(int)
+        for slot in slots:
+            fit = slot.columns["lm_gain"] + slot.columns["channel"]
+            best = int(np.argmax(fit))
+            tops[slot.originals[best]] += 1
+            for original, gain in zip(slot.originals, slot.columns["lm_gain"], strict=True):
+                gains[original].append(float(gain))
+        excess = _excess(spun, counts, total, lexicon)
+        for slot in slots:
+            n = len(slot.originals)
+            slot.columns["spun_count"] = np.full(n, math.log1p(len(slots)))
+            slot.columns["pair_gain"] = np.array([np.mean(gains[o]) for o in slot.originals])
+            slot.columns["pair_top"] = np.array([tops[o] / len(slots) for o in slot.originals])
+            slot.columns["spun_excess"] = np.full(n, excess)
+            slot.columns["original_deficit"] = np.array(
+                [_excess(o, counts, total, lexicon) for o in slot.originals]
+            )
+
+
+def _excess(phrase: str, counts: dict[str, int], total: int, lexicon: Lexicon) -> float:
+    """log10(rate in this document / usual rate) of a word; 0 for phrases (no usual rate)."""
+    if " " in phrase:
+        return 0.0
+    usual = lexicon.frequencies.get(phrase, 1e-8)
+    return float(np.clip(math.log10((counts.get(phrase, 0) + 0.5) / total / usual), -3.0, 3.0))
+
+
+# --------------------------------------------------------------------------- decisions
+
+
+def estimate_rate(doc: Document, occurrence: LogisticModel) -> float:
+    """Expected share of words spun: per word, the best occurrence-model probability there."""
+    best: dict[tuple[int, int], float] = {}
+    for slot in doc.slots:
+        if not slot.originals:
+            continue
+        p = float(np.max(sigmoid(occurrence.log_odds(slot.columns))))
+        for position in range(slot.start, slot.end):
+            key = (slot.sentence, position)
+            best[key] = max(best.get(key, 0.0), p / (slot.end - slot.start))
+    return sum(best.values()) / max(doc.word_count, 1)
+
+
+def apply_decision_model(doc: Document, decision: LogisticModel) -> None:
+    rate_logit = logit(min(max(doc.spin_rate, 0.005), 0.95))
+    for slot in doc.slots:
+        slot.columns["rate_logit"] = np.full(len(slot.originals), rate_logit)
+        slot.log_odds = decision.log_odds(slot.columns)
+
+
+def choose(doc: Document, threshold: float) -> list[Decision]:
+    """Per sentence, the non-overlapping rewrites with the largest total log-odds over threshold.
+
+    Weighted interval scheduling: exact for a sum of per-slot scores, unlike left-to-right
+    greedy, which lets an early weak rewrite block a better overlapping one.
+    """
+    by_sentence: dict[int, list[Slot]] = defaultdict(list)
+    for slot in doc.slots:
+        if slot.log_odds is not None and len(slot.log_odds) and slot.log_odds.max() > threshold:
+            by_sentence[slot.sentence].append(slot)
+    decisions: list[Decision] = []
+    for sentence in sorted(by_sentence):
+        slots = sorted(by_sentence[sentence], key=lambda s: s.end)
+        n = len(slots)
+        best = [0.0] * (n + 1)
+        take = [False] * n
+        previous = [0] * n
+        ends = [s.end for s in slots]
+        for i, slot in enumerate(slots):
+            # last slot ending at or before this one starts
+            j = i
+            while j > 0 and ends[j - 1] > slot.start:
+                j -= 1
+            previous[i] = j
+            gain = float(slot.log_odds.max()) - threshold
+            if best[j] + gain > best[i]:
+                best[i + 1], take[i] = best[j] + gain, True
+            else:
+                best[i + 1] = best[i]
+        i = n - 1
+        picked: list[Decision] = []
+        while i >= 0:
+            if take[i]:
+                slot = slots[i]
+                order = np.argsort(-slot.log_odds)
+                alternatives = tuple(
+                    slot.originals[k] for k in order[1:4] if slot.log_odds[k] > threshold
+                )
+                picked.append(Decision(slot, int(order[0]), float(slot.log_odds[order[0]]),
+                                       alternatives))
+                i = previous[i] - 1
+            else:
+                i -= 1
+        decisions.extend(reversed(picked))
+    return decisions
+
+
+def restored_words(decisions: Sequence[Decision]) -> dict[int, dict[int, tuple[int, list[str]]]]:
+    chosen: dict[int, dict[int, tuple[int, list[str]]]] = defaultdict(dict)
+    for decision in decisions:
+        slot = decision.slot
+        chosen[slot.sentence][slot.start] = (slot.end, decision.original.split())
+    return chosen
+
+
+def decode(
+    doc: Document, lm: LanguageModel, lexicon: Lexicon, models: Models, passes: int = 1,
+    threshold: float | None = None,
+) -> None:
+    """score -> pool -> estimate the spin rate -> decide; then rescore with restored neighbours."""
+    threshold = models.threshold if threshold is None else threshold
+    score_slots(doc, lm, lexicon)
+    pool(doc, lexicon)
+    doc.spin_rate = estimate_rate(doc, models.occurrence)
+    apply_decision_model(doc, models.decision)
+    doc.decisions = choose(doc, threshold)
+    for _ in range(passes):
+        if not doc.decisions:
+            break
+        score_slots(doc, lm, lexicon, restored_words(doc.decisions))
+        apply_decision_model(doc, models.decision)
+        doc.decisions = choose(doc, threshold)
+
+
+# --------------------------------------------------------------------------- document verdict
+
+
+def document_evidence(doc: Document, lm: LanguageModel, lexicon: Lexicon) -> dict[str, float]:
+    """DOCUMENT_FEATURES of an analysed document."""
+    words = [w for s in range(len(doc.sentences)) for w in doc.words(s)]
     count = max(len(words), 1)
     fit, counted = lm.context_fit(words)
     known = [w for w in words if lm.known(w)]
-    return [
-        sum(1 for value in evidence if value > EVIDENCE_FLOOR) / count,
-        sum(weights.sigmoid(v) for v in evidence) / count,
-        fit / max(counted, 1),
-        sum(1 for w in known if lexicon.zipf(w) < 3.5) / max(len(known), 1),
-        coherence(words, lexicon),
-    ]
+    confident: set[tuple[int, int]] = set()
+    for slot in doc.slots:
+        if slot.log_odds is not None and len(slot.log_odds) and slot.log_odds.max() > 0:
+            confident.update((slot.sentence, p) for p in range(slot.start, slot.end))
+    return {
+        "rate": doc.spin_rate,
+        "confident_rate": len(confident) / count,
+        "context_fit": fit / max(counted, 1),
+        "rare_rate": sum(1 for w in known if lexicon.zipf(w) < 3.5) / max(len(known), 1),
+        "coherence": coherence(words, lexicon),
+        "fingerprint_rate": len(doc.hits) / count,
+    }
 
 
 def coherence(words: Sequence[str], lexicon: Lexicon) -> float:
@@ -318,7 +411,6 @@ def topic_vectors(words: Sequence[str], lexicon: Lexicon) -> list[np.ndarray | N
         return [None] * len(words)
     norms = np.maximum(np.linalg.norm(context, axis=1, keepdims=True), 1e-9)
     units = context / norms
-    # Words that are not content words take the topic of the nearest content word after them.
     topics: list[np.ndarray | None] = []
     cursor = 0
     for i in range(len(words)):

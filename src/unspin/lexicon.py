@@ -19,18 +19,23 @@ import numpy as np
 from lemminflect import getAllInflections, getAllLemmas, getInflection
 from wordfreq import get_frequency_dict
 
-from unspin import weights
+from unspin.logistic import LogisticModel
 
 MYTHES_PATH = Path("/usr/share/mythes/th_en_US_v2.dat")
 MAX_PHRASE_WORDS = 4
 MIN_ORIGINAL_ZIPF = 2.5  # originals are everyday words; rarer ones are what spinners produce
-TORTURED_BONUS = 5.0  # a swap seen in real tortured phrases goes to the front of the queue
 
 # Bits saying where a (original -> spun) link was seen.
 MOBY = 1  # spun word listed under the original's Moby head word
 MOBY_BACK = 2  # original listed under the spun word's Moby head word
 MYTHES = 4  # linked in the LibreOffice/WordNet thesaurus
 TORTURED = 8  # seen as a word-level substitution in known tortured phrases (train split)
+PPDB = 16  # PPDB 1.0 lexical paraphrase pair (either direction)
+ROGET = 32  # in one semicolon group of Roget's Thesaurus (1911)
+WORDY = 64  # plain word -> wordy phrase of the plain-English lists, the way spinners pad text
+SOURCES = (MOBY | MOBY_BACK, MYTHES, PPDB, ROGET, WORDY)  # independent resources, for counting
+MIN_PPDB_ZIPF = 3.0  # PPDB is noisy (foreign words, numbers): keep pairs of words in common use
+MAX_ROGET_GROUP = 12  # larger Roget groups are loose associations, not synonyms
 
 
 def moby_path() -> Path:
@@ -72,6 +77,47 @@ def read_mythes(path: Path) -> dict[str, set[str]]:
     return entries
 
 
+def paraphrase_path(name: str) -> Path:
+    return Path(str(importlib.resources.files("unspin") / "data" / "paraphrase" / name))
+
+
+def _tsv_rows(path: Path) -> list[list[str]]:
+    """Rows of a paraphrase TSV; its first line names the source and licence."""
+    with path.open(encoding="utf-8") as handle:
+        return [line.rstrip("\n").lower().split("\t") for line in handle if line[:1] != "#"]
+
+
+def read_ppdb(path: Path, frequencies: dict[str, float]) -> list[tuple[str, str]]:
+    floor = 10 ** (MIN_PPDB_ZIPF - 9)
+    return [
+        (a, b)
+        for a, b, *_ in _tsv_rows(path)
+        if a.isalpha() and b.isalpha() and min(frequencies.get(a, 0), frequencies.get(b, 0)) >= floor
+    ]
+
+
+def read_roget(path: Path) -> list[list[str]]:
+    groups = []
+    for _, *members in _tsv_rows(path):
+        members = [m for m in members if m and m.count(" ") < MAX_PHRASE_WORDS]
+        if 2 <= len(members) <= MAX_ROGET_GROUP:
+            groups.append(members)
+    return groups
+
+
+WORDY_FILES = ("plain-wordy-words.tsv", "plain-retext-simplify.tsv", "plain-ms-wordiness.tsv")
+
+
+def read_wordy() -> list[tuple[str, str]]:
+    """(plain word, wordy phrase) pairs: spinners apply the plain-English advice in reverse."""
+    pairs = []
+    for name in WORDY_FILES:
+        for wordy, plain, *_ in _tsv_rows(paraphrase_path(name)):
+            if wordy.count(" ") < MAX_PHRASE_WORDS and plain.count(" ") < MAX_PHRASE_WORDS:
+                pairs.append((plain.strip(), wordy.strip()))
+    return pairs
+
+
 def read_tortured_pairs(path: Path) -> list[tuple[str, str]]:
     if not path.exists():
         return []
@@ -97,10 +143,9 @@ def word_substitutions(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], in
     return counts
 
 
-PAIR_FEATURES = (
-    "moby",
-    "moby_back",
-    "mythes",
+CHANNEL_FEATURES = (
+    "sources",  # how many independent resources link the pair: agreement beats any one list
+    "tortured",  # the swap is seen in the PPS train tortured phrases
     "similarity",  # GloVe cosine of original and spun wording: spinners pick close synonyms
     "no_vectors",
     "original_zipf",
@@ -116,28 +161,12 @@ class Origin:
     """A word or phrase a spinner could have turned into the spun form."""
 
     text: str
-    links: int  # MOBY | MOBY_BACK | MYTHES | TORTURED bits
-    score: float  # spinner-model log-odds that this original produced the spun form
+    links: int  # MOBY | MOBY_BACK | MYTHES | PPDB | ROGET | WORDY | TORTURED bits
+    score: float  # channel-model log-odds that this original produced the spun form
 
 
-@dataclass(frozen=True, slots=True)
-class SpinnerModel:
-    """Logistic P(original | spun, thesaurus link) fitted on the PPS train split's word swaps."""
-
-    weights: tuple[float, ...]
-    intercept: float
-
-    @classmethod
-    def bundled(cls) -> SpinnerModel:
-        fitted = weights.bundled("spinner", PAIR_FEATURES)
-        return cls(*fitted) if fitted else cls(tuple(0.0 for _ in PAIR_FEATURES), 0.0)
-
-    def score(self, features: Sequence[float]) -> float:
-        return weights.linear(self.weights, self.intercept, features)
-
-    def score_rows(self, features: np.ndarray) -> np.ndarray:
-        """`score` of every row of a PAIR_FEATURES matrix at once."""
-        return features @ np.array(self.weights) + self.intercept
+def source_count(links: np.ndarray) -> np.ndarray:
+    return sum(((links & bits) > 0).astype(int) for bits in SOURCES)
 
 
 @dataclass(frozen=True)
@@ -182,9 +211,10 @@ class Lexicon:
     reverse: dict[str, dict[str, int]]
     synonym_counts: dict[str, int]
     embeddings: Embeddings
-    spinner: SpinnerModel
+    channel: LogisticModel
     frequencies: dict[str, float]
     max_candidates: int = 24
+    channel_margin: float = 6.0
     _forms_cache: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict, repr=False)
     _origins_cache: dict[str, tuple[Origin, ...]] = field(default_factory=dict, repr=False)
     _ranked_cache: dict[str, tuple[Origin, ...]] = field(default_factory=dict, repr=False)
@@ -194,8 +224,9 @@ class Lexicon:
     def load(
         cls,
         max_candidates: int = 24,
-        spinner: SpinnerModel | None = None,
+        channel: LogisticModel | None = None,
         tortured_pairs: list[tuple[str, str]] | None = None,
+        channel_margin: float = 6.0,
     ) -> Lexicon:
         """Index the thesauri; `tortured_pairs` defaults to the bundled PPS train phrases."""
         moby = read_moby(moby_path())
@@ -217,6 +248,16 @@ class Lexicon:
         for head, synonyms in mythes.items():
             for synonym in synonyms:
                 link(head, synonym, MYTHES)
+        frequencies = get_frequency_dict("en")
+        for a, b in read_ppdb(paraphrase_path("ppdb1-xxxl-lexical-synonyms.mwa.tsv"), frequencies):
+            link(a, b, PPDB)
+            link(b, a, PPDB)
+        for group in read_roget(paraphrase_path("roget1911-groups.tsv")):
+            for a in group:
+                for b in group:
+                    link(a, b, ROGET)
+        for plain, wordy in read_wordy():
+            link(plain, wordy, WORDY)
         if tortured_pairs is None:
             tortured_pairs = read_tortured_pairs(tortured_pairs_path())
         for original, spun in word_substitutions(tortured_pairs):
@@ -225,9 +266,10 @@ class Lexicon:
             reverse=dict(reverse),
             synonym_counts=dict(synonym_counts),
             embeddings=Embeddings.load(),
-            spinner=spinner or SpinnerModel.bundled(),
-            frequencies=get_frequency_dict("en"),
+            channel=channel or LogisticModel.bundled("channel", CHANNEL_FEATURES),
+            frequencies=frequencies,
             max_candidates=max_candidates,
+            channel_margin=channel_margin,
         )
 
     def zipf(self, word: str) -> float:
@@ -296,14 +338,10 @@ class Lexicon:
                     links[inflected] = links.get(inflected, 0) | bits
         return links
 
-    def pair_features(self, original: str, spun: str, bits: int) -> list[float]:
-        """PAIR_FEATURES of one (original -> spun) substitution."""
-        return self.pair_feature_matrix([original], spun, [bits])[0].tolist()
-
-    def pair_feature_matrix(
+    def pair_columns(
         self, originals: Sequence[str], spun: str, bits: Sequence[int]
-    ) -> np.ndarray:
-        """PAIR_FEATURES for many originals of one spun form at once (rows follow `originals`)."""
+    ) -> dict[str, np.ndarray]:
+        """CHANNEL_FEATURES for many originals of one spun form at once (rows follow `originals`)."""
         links = np.array(bits, dtype=np.int64)
         similarity = np.zeros(len(originals))
         missing = np.ones(len(originals))
@@ -324,20 +362,18 @@ class Lexicon:
             self.synonym_counts.get(o) or self.synonym_counts.get(o.split()[0], 0)
             for o in originals
         ]
-        return np.column_stack(
-            [
-                (links & MOBY) > 0,
-                (links & MOBY_BACK) > 0,
-                (links & MYTHES) > 0,
-                similarity,
-                missing,
-                [self._phrase_zipf(o) for o in originals],
-                np.full(len(originals), self._phrase_zipf(spun)),
-                [len(o.split()) for o in originals],
-                np.full(len(originals), len(spun.split())),
-                np.log1p(counts),
-            ]
-        ).astype(float)
+        n = len(originals)
+        return {
+            "sources": source_count(links).astype(float),
+            "tortured": ((links & TORTURED) > 0).astype(float),
+            "similarity": similarity,
+            "no_vectors": missing,
+            "original_zipf": np.array([self._phrase_zipf(o) for o in originals]),
+            "spun_zipf": np.full(n, self._phrase_zipf(spun)),
+            "original_words": np.array([len(o.split()) for o in originals], dtype=float),
+            "spun_words": np.full(n, float(len(spun.split()))),
+            "original_synonyms": np.log1p(counts),
+        }
 
     def origins(self, spun: str) -> tuple[Origin, ...]:
         """Likely originals of a spun (lower-case) word or phrase, best first, at most a few.
@@ -363,12 +399,15 @@ class Lexicon:
             key=_priority,
             reverse=True,
         )
+        if ranked:
+            floor = _priority(ranked[0]) - self.channel_margin
+            ranked = [o for o in ranked if _priority(o) >= floor]
         result = tuple(ranked[: self.max_candidates])
         self._origins_cache[spun] = result
         return result
 
     def _ranked(self, key: str) -> tuple[Origin, ...]:
-        """The best thesaurus originals listing `key`, scored by the spinner model."""
+        """The best thesaurus originals listing `key`, scored by the channel model."""
         cached = self._ranked_cache.get(key)
         if cached is not None:
             return cached
@@ -380,8 +419,8 @@ class Lexicon:
         result: tuple[Origin, ...] = ()
         if entries:
             originals = [original for original, _ in entries]
-            features = self.pair_feature_matrix(originals, key, [bits for _, bits in entries])
-            scores = self.spinner.score_rows(features)
+            columns = self.pair_columns(originals, key, [bits for _, bits in entries])
+            scores = self.channel.log_odds(columns)
             ranked = sorted(
                 (Origin(o, b, float(score)) for (o, b), score in zip(entries, scores, strict=True)),
                 key=_priority,
@@ -398,4 +437,4 @@ class Lexicon:
 
 
 def _priority(origin: Origin) -> float:
-    return origin.score + TORTURED_BONUS * bool(origin.links & TORTURED)
+    return origin.score

@@ -55,10 +55,11 @@ class Report:
     word_count: int
     fingerprint_hits: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    judged: bool = True  # False when the text is too short for a document verdict
 
     @property
     def is_spun(self) -> bool:
-        return self.spin_score >= 0.5
+        return self.judged and self.spin_score >= 0.5
 
     def to_dict(self) -> dict:
         data = asdict(self)

@@ -3,130 +3,117 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
+from collections.abc import Callable, Sequence
 
-from unspin.candidates import TermIndex, propose, sentence_words
-from unspin.decide import (
-    Decision,
-    DecisionParams,
-    DocumentModel,
-    Sentence,
-    decide_sentence,
-    document_features,
-    topic_vectors,
-)
+from unspin.candidates import ProfileLike, propose, sentence_words
+from unspin.config import Config
+from unspin.decide import decode, document_evidence, topic_vectors
+from unspin.document import Decision, Document
 from unspin.fingerprint import FingerprintHit, FingerprintIndex
-from unspin.lexicon import Lexicon
+from unspin.logistic import sigmoid
 from unspin.model import Report, Span, Token
 from unspin.render import match_case, restore, with_article
-from unspin.score import LanguageModel
-from unspin.tokenize import MAX_CHARS, check_text, is_word, tokenize
+from unspin.resources import Resources, shared_resources
+from unspin.tokenize import check_text, tokenize
 
 FINGERPRINT_CONFIDENCE = 0.97
+TOO_SHORT = "too short to judge: {words} words (at least {needed} are needed for a verdict)"
+
+Progress = Callable[[int, int], None]  # (words done, words in all), called as work proceeds
 
 
-@dataclass
 class Analyzer:
-    """Holds the loaded language resources; build once, call many times."""
+    """The pipeline over shared resources; build once, call many times (thread-safe reads)."""
 
-    lexicon: Lexicon
-    lm: LanguageModel
-    fingerprints: FingerprintIndex
-    terms: TermIndex
-    params: DecisionParams = field(default_factory=DecisionParams.bundled)
-    document_model: DocumentModel = field(default_factory=DocumentModel.bundled)
-    max_chars: int = MAX_CHARS
+    def __init__(self, resources: Resources | None = None, config: Config | None = None) -> None:
+        self.resources = resources or shared_resources()
+        self.config = config or self.resources.config
 
     @classmethod
-    def load(cls, params: DecisionParams | None = None) -> Analyzer:
-        return cls(
-            lexicon=Lexicon.load(),
-            lm=LanguageModel.load(),
-            fingerprints=screened(FingerprintIndex.bundled()),
-            terms=TermIndex.bundled(),
-            params=params or DecisionParams.bundled(),
-        )
+    def load(cls, config: Config | None = None) -> Analyzer:
+        """An analyzer with every resource loaded now rather than on the first call."""
+        analyzer = cls(Resources(config or Config()))
+        for name in ("lexicon", "lm", "fingerprints", "terms", "models"):
+            getattr(analyzer.resources, name)
+        return analyzer
 
-    def analyze(self, text: str) -> Report:
-        check_text(text, self.max_chars)
-        tokens = tokenize(text)
-        hits = self.fingerprints.find(text)
-        frozen = _tokens_inside(tokens, hits)
-        sentences = [sentence for _, sentence in self.sentences(tokens, frozen)]
-        evidence: list[float] = []
-        decisions = self._decode(sentences, self.params.threshold, evidence)
-        words = [token.norm for token in tokens if is_word(token)]
-        features = document_features(evidence, words, self.lm, self.lexicon)
-        spin_score = self.document_model.probability(features, len(hits) / max(len(words), 1))
-        if spin_score >= 0.5 and self.params.spun_threshold < self.params.threshold:
-            decisions = self._decode(sentences, self.params.spun_threshold, [])
-        spans = [_fingerprint_span(hit) for hit in hits]
-        spans += [self._span(text, tokens, decision) for decision in decisions]
+    def analyze(
+        self, text: str, profile: ProfileLike | None = None, progress: Progress | None = None
+    ) -> Report:
+        """Find spun spans in `text`, propose originals, and score the whole document."""
+        return self.report(self.document(text, profile, progress))
+
+    def document(
+        self, text: str, profile: ProfileLike | None = None, progress: Progress | None = None
+    ) -> Document:
+        """Run every stage and return the document state they filled (for inspection)."""
+        check_text(text, self.config.max_chars)
+        resources = self.resources
+        doc = Document(text=text, tokens=tokenize(text))
+        doc.sentences = list(sentence_words(doc.tokens))
+        doc.hits = resources.fingerprints.find(text)
+        doc.frozen = _tokens_inside(doc.tokens, doc.hits)
+        self.propose(doc, profile, progress)
+        lexicon, lm, models = resources.lexicon, resources.lm, resources.models
+        threshold = models.threshold if self.config.threshold is None else self.config.threshold
+        decode(doc, lm, lexicon, models, self.config.rescoring_passes, threshold)
+        doc.evidence = document_evidence(doc, lm, lexicon)
+        doc.spin_score = float(sigmoid(models.document.log_odds(doc.evidence)))
+        if doc.word_count < self.config.min_words_for_verdict:
+            doc.notes.append(
+                TOO_SHORT.format(words=doc.word_count, needed=self.config.min_words_for_verdict)
+            )
+        if progress is not None:
+            progress(doc.word_count, doc.word_count)
+        return doc
+
+    def propose(
+        self, doc: Document, profile: ProfileLike | None = None, progress: Progress | None = None
+    ) -> None:
+        """The candidates stage: slots for every sentence, and each word's topic vector."""
+        lexicon = self.resources.lexicon
+        all_words = [i for sentence in doc.sentences for i in sentence]
+        vectors = topic_vectors([doc.tokens[i].norm for i in all_words], lexicon)
+        doc.topics = dict(zip(all_words, vectors, strict=True))
+        done, total = 0, doc.word_count
+        for sentence in range(len(doc.sentences)):
+            doc.slots.extend(
+                propose(doc, sentence, lexicon, self.resources.terms, profile,
+                        self.config.profile_prior)
+            )
+            done += len(doc.sentences[sentence])
+            if progress is not None and sentence % 50 == 0:
+                progress(done, total)
+
+    def report(self, doc: Document) -> Report:
+        """The render stage: spans, restored text and verdict of an analysed document."""
+        text = doc.text
+        spans = [_fingerprint_span(hit) for hit in doc.hits]
+        spans += [self._span(doc, decision) for decision in doc.decisions]
         spans = _with_articles(text, sorted(spans, key=lambda span: span.start))
-        word_count = len(words)
+        judged = doc.word_count >= self.config.min_words_for_verdict
         return Report(
             text=text,
             spans=tuple(spans),
-            spin_score=round(spin_score, 4),
+            spin_score=round(doc.spin_score, 4),
             restored=restore(text, spans),
-            word_count=word_count,
-            fingerprint_hits=len(hits),
+            word_count=doc.word_count,
+            fingerprint_hits=len(doc.hits),
+            notes=tuple(doc.notes),
+            judged=judged,
         )
 
-    def sentences(
-        self, tokens: Sequence[Token], frozen: set[int], with_terms: bool = True
-    ) -> Iterator[tuple[list[int], Sentence]]:
-        """Each sentence's word-token indices and the decoder's view of it, candidates included."""
-        all_words = [i for i, token in enumerate(tokens) if is_word(token)]
-        topics = dict(
-            zip(
-                all_words,
-                topic_vectors([tokens[i].norm for i in all_words], self.lexicon),
-                strict=True,
-            )
-        )
-        for words in sentence_words(tokens):
-            by_start = propose(tokens, words, self.lexicon, frozen)
-            if with_terms:
-                for group, terms in zip(
-                    by_start, self.terms.propose(tokens, words, self.lexicon, frozen), strict=True
-                ):
-                    group.extend(terms)
-            position_of = {token_index: p for p, token_index in enumerate(words)}
-            yield (
-                words,
-                Sentence(
-                    words=[tokens[i].norm for i in words],
-                    names=[p > 0 and tokens[i].text[0].isupper() for p, i in enumerate(words)],
-                    candidates=by_start,
-                    ends=[[position_of[c.last - 1] + 1 for c in group] for group in by_start],
-                    topics=[topics[i] for i in words],
-                ),
-            )
-
-    def _decode(
-        self, sentences: Sequence[Sentence], threshold: float, evidence: list[float]
-    ) -> list[Decision]:
-        return [
-            decision
-            for sentence in sentences
-            for decision in decide_sentence(
-                sentence, self.lm, self.params, evidence, self.lexicon, threshold
-            )
-        ]
-
-    def _span(self, text: str, tokens: Sequence[Token], decision: Decision) -> Span:
-        start, end = tokens[decision.candidate.first].start, tokens[decision.candidate.last - 1].end
-        spun = text[start:end]
+    def _span(self, doc: Document, decision: Decision) -> Span:
+        slot = decision.slot
+        start, end = doc.tokens[slot.first].start, doc.tokens[slot.last - 1].end
+        spun = doc.text[start:end]
         return Span(
             start=start,
             end=end,
             text=spun,
-            original=match_case(decision.candidate.original, spun),
-            confidence=round(decision.confidence, 4),
-            source=decision.candidate.source,
+            original=match_case(decision.original, spun),
+            confidence=round(float(sigmoid(decision.log_odds)), 4),
+            source=decision.source,
             alternatives=tuple(match_case(a, spun) for a in decision.alternatives),
         )
 
@@ -183,11 +170,23 @@ def _fingerprint_span(hit: FingerprintHit) -> Span:
     )
 
 
-@lru_cache(maxsize=1)
+_default: Analyzer | None = None
+
+
 def default_analyzer() -> Analyzer:
-    return Analyzer.load()
+    """The process-wide analyzer over `shared_resources()`."""
+    global _default
+    if _default is None:
+        _default = Analyzer()
+    return _default
 
 
-def analyze(text: str) -> Report:
-    """Find spun spans in `text`, propose originals, and score the whole document."""
-    return default_analyzer().analyze(text)
+def analyze(
+    text: str, profile: ProfileLike | None = None, progress: Progress | None = None
+) -> Report:
+    """Find spun spans in `text`, propose originals, and score the whole document.
+
+    `profile` (an `unspin.profile.Profile`) adds a known spinner's pairs as strong candidates;
+    `progress(done_words, total_words)` is called as long documents are worked through.
+    """
+    return default_analyzer().analyze(text, profile, progress)

@@ -1,0 +1,41 @@
+"""One place for unspin's limits and thresholds, validated where they are set."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Limits on input and the decoder's knobs; `Config()` holds the shipped defaults."""
+
+    # --- input limits (every shell refuses larger input with a message saying so)
+    max_chars: int = 5_000_000  # characters analysed in one call
+    max_file_bytes: int = 20_000_000  # a file read by `check` / `restore`
+    max_request_bytes: int = 500_000  # one HTTP request body (~80k words)
+    max_screen_chars: int = 2_000_000  # one document of a screened corpus
+    # --- candidates
+    max_phrase_words: int = 4  # longest spun phrase looked up
+    max_candidates: int = 24  # originals kept per spun form, ranked by the channel model
+    channel_margin: float = 6.0  # ... and within this many log-odds of the best one
+    # --- decisions
+    min_words_for_verdict: int = 30  # shorter texts get no document verdict
+    rescoring_passes: int = 1  # joint passes with restored neighbours after the first
+    # log-odds a rewrite needs; None takes the calibrated value from weights.json
+    threshold: float | None = None
+    profile_prior: float = 4.0  # channel log-odds of a pair listed in a loaded profile
+
+    def __post_init__(self) -> None:
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if field.type in ("int",) and (not isinstance(value, int) or value < 0):
+                raise ValueError(f"{field.name} must be a non-negative integer, got {value!r}")
+        if not 1 <= self.max_phrase_words <= 6:
+            raise ValueError(
+                f"max_phrase_words must be 1-6 (spinners rewrite short phrases), "
+                f"got {self.max_phrase_words}"
+            )
+        if self.max_candidates < 1:
+            raise ValueError("max_candidates must be at least 1, or nothing could be restored")
+        if self.channel_margin <= 0:
+            raise ValueError(f"channel_margin must be positive, got {self.channel_margin}")

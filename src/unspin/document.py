@@ -1,0 +1,89 @@
+"""The per-document state that the pipeline stages fill in turn.
+
+tokenize -> fingerprints -> candidates -> score -> decide -> render: each stage reads what the
+ones before it left on the `Document` and adds its own part, so every intermediate result can be
+inspected (and measured stage by stage) after `Analyzer.document(text)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from unspin.fingerprint import FingerprintHit
+from unspin.model import Token
+
+
+@dataclass
+class Slot:
+    """A spun word or phrase (words[start:end] of one sentence) and its possible originals."""
+
+    sentence: int
+    start: int
+    end: int
+    first: int  # token index of the first spun word
+    last: int  # token index after the last spun word
+    spun: str  # lower-case words joined by spaces
+    originals: list[str] = field(default_factory=list)
+    links: list[int] = field(default_factory=list)  # unspin.lexicon bits per original
+    channel: list[float] = field(default_factory=list)  # channel-model log-odds per original
+    sources: list[str] = field(default_factory=list)  # thesaurus, term or profile
+    columns: dict[str, np.ndarray] = field(default_factory=dict)  # named features per original
+    log_odds: np.ndarray | None = None  # decision log-odds per original
+
+    def add(self, original: str, links: int, channel: float, source: str) -> None:
+        """Add a candidate; the same original from two sources keeps the stronger one."""
+        if original in self.originals:
+            at = self.originals.index(original)
+            self.links[at] |= links
+            if channel > self.channel[at]:
+                self.channel[at], self.sources[at] = channel, source
+            return
+        self.originals.append(original)
+        self.links.append(links)
+        self.channel.append(channel)
+        self.sources.append(source)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """An accepted rewrite: slot.originals[choice] replaces the slot's spun words."""
+
+    slot: Slot
+    choice: int
+    log_odds: float
+    alternatives: tuple[str, ...] = ()
+
+    @property
+    def original(self) -> str:
+        return self.slot.originals[self.choice]
+
+    @property
+    def source(self) -> str:
+        return self.slot.sources[self.choice]
+
+
+@dataclass
+class Document:
+    """One analysed text and everything the stages found in it."""
+
+    text: str
+    tokens: list[Token]
+    sentences: list[list[int]] = field(default_factory=list)  # word-token indices per sentence
+    hits: list[FingerprintHit] = field(default_factory=list)
+    frozen: set[int] = field(default_factory=set)  # tokens explained by a fingerprint hit
+    slots: list[Slot] = field(default_factory=list)
+    topics: dict[int, np.ndarray | None] = field(default_factory=dict)  # token -> topic vector
+    spin_rate: float = 0.0  # estimated share of words the spinner replaced
+    decisions: list[Decision] = field(default_factory=list)
+    evidence: dict[str, float] = field(default_factory=dict)  # document features, by name
+    spin_score: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def words(self, sentence: int) -> list[str]:
+        return [self.tokens[i].norm for i in self.sentences[sentence]]
+
+    @property
+    def word_count(self) -> int:
+        return sum(len(s) for s in self.sentences)

@@ -1,0 +1,134 @@
+"""Logistic models with named features, stored in unspin/data/weights.json.
+
+Every model of the pipeline (channel, occurrence, decision, document) is one of these: features
+are passed by name, so adding a feature never silently shifts the others, and a feature missing
+from the stored weights weighs 0 until the model is refitted.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+WEIGHTS_FILE = "weights.json"
+
+
+@dataclass(frozen=True)
+class LogisticModel:
+    """log-odds = intercept + sum(weight[name] * feature[name])."""
+
+    features: tuple[str, ...]
+    weights: tuple[float, ...]
+    intercept: float
+
+    def __post_init__(self) -> None:
+        if len(self.features) != len(self.weights):
+            raise ValueError(
+                f"{len(self.features)} feature names but {len(self.weights)} weights"
+            )
+
+    @classmethod
+    def bundled(cls, section: str, features: Sequence[str]) -> LogisticModel:
+        """The shipped model `section`, with its weights in the order of `features`."""
+        data = bundle().get(section)
+        if data is None:
+            raise RuntimeError(f"unspin/data/{WEIGHTS_FILE} has no '{section}' model; "
+                               "run scripts/calibrate.py")
+        return cls.from_dict(data, features)
+
+    @classmethod
+    def from_dict(cls, data: Mapping, features: Sequence[str]) -> LogisticModel:
+        stored = data["weights"]
+        return cls(tuple(features), tuple(float(stored.get(n, 0.0)) for n in features),
+                   float(data["intercept"]))
+
+    def to_dict(self) -> dict:
+        return {
+            "weights": {n: round(w, 5) for n, w in zip(self.features, self.weights, strict=True)},
+            "intercept": round(self.intercept, 5),
+        }
+
+    def log_odds(self, columns: Mapping[str, np.ndarray | float]) -> np.ndarray:
+        """Log-odds of every row; `columns` maps each feature name to its values."""
+        missing = [n for n in self.features if n not in columns]
+        if missing:
+            raise KeyError(f"features not computed: {', '.join(missing)}")
+        total = np.float64(self.intercept)
+        for name, weight in zip(self.features, self.weights, strict=True):
+            if weight:
+                total = total + weight * np.asarray(columns[name], dtype=float)
+        return np.asarray(total, dtype=float)
+
+    def matrix(self, columns: Mapping[str, np.ndarray]) -> np.ndarray:
+        """The feature matrix in this model's column order (for fitting)."""
+        return np.column_stack([np.asarray(columns[n], dtype=float) for n in self.features])
+
+    @classmethod
+    def fit(
+        cls,
+        features: Sequence[str],
+        columns: Mapping[str, np.ndarray],
+        labels: np.ndarray,
+        fixed: Mapping[str, float] | None = None,
+        l2: float = 1.0,
+        sample_weight: np.ndarray | None = None,
+    ) -> LogisticModel:
+        """L2-regularised maximum likelihood on standardised features.
+
+        `fixed` weights are set by hand (priors the simulation cannot teach) and enter as an
+        offset, which scikit-learn's LogisticRegression has no place for, hence scipy here.
+        """
+        from scipy.optimize import minimize
+
+        fixed = dict(fixed or {})
+        free = [n for n in features if n not in fixed]
+        y = np.asarray(labels, dtype=float)
+        x = np.column_stack([np.asarray(columns[n], dtype=float) for n in free])
+        offset = np.zeros(len(y))
+        for name, weight in fixed.items():
+            offset += weight * np.asarray(columns[name], dtype=float)
+        mean, scale = x.mean(axis=0), np.maximum(x.std(axis=0), 1e-9)
+        z = (x - mean) / scale
+        w_rows = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
+        sign = 2 * y - 1
+
+        def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+            margin = sign * (z @ theta[1:] + theta[0] + offset)
+            nll = np.logaddexp(0.0, -margin)
+            grad_margin = -w_rows * sign * sigmoid(-margin)
+            grad = np.concatenate([[grad_margin.sum()], z.T @ grad_margin])
+            grad[1:] += l2 * theta[1:]
+            return float(w_rows @ nll + 0.5 * l2 * theta[1:] @ theta[1:]), grad
+
+        result = minimize(loss, np.zeros(len(free) + 1), jac=True, method="L-BFGS-B")
+        fitted = result.x[1:] / scale
+        intercept = float(result.x[0] - fitted @ mean)
+        weights = dict(zip(free, fitted, strict=True))
+        weights.update(fixed)
+        return cls(tuple(features), tuple(float(weights[n]) for n in features), intercept)
+
+
+def sigmoid(z: np.ndarray | float) -> np.ndarray | float:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
+
+
+def logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+def weights_path() -> Path:
+    return Path(str(importlib.resources.files("unspin") / "data" / WEIGHTS_FILE))
+
+
+@cache
+def bundle() -> dict:
+    path = weights_path()
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}

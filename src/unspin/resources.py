@@ -1,0 +1,82 @@
+"""One loader for every language resource unspin reads, each loaded on first use and kept.
+
+The analyzer, the trace index and the fitting scripts all take their thesauri, language model,
+phrase lists and fitted weights from here, so each is read once per process whoever asks first.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from unspin.config import Config
+
+
+@dataclass
+class Resources:
+    """Lazily loaded resources; `Resources()` shares nothing with another instance."""
+
+    config: Config = field(default_factory=Config)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    @cached_property
+    def lexicon(self):
+        from unspin.lexicon import Lexicon
+
+        with self._lock:
+            return Lexicon.load(
+                max_candidates=self.config.max_candidates,
+                channel_margin=self.config.channel_margin,
+            )
+
+    @cached_property
+    def lm(self):
+        from unspin.score import LanguageModel
+
+        with self._lock:
+            return LanguageModel.load()
+
+    @cached_property
+    def fingerprints(self):
+        from unspin.fingerprint import FingerprintIndex
+        from unspin.pipeline import screened
+
+        with self._lock:
+            return screened(FingerprintIndex.bundled())
+
+    @cached_property
+    def terms(self):
+        from unspin.candidates import TermIndex
+
+        with self._lock:
+            return TermIndex.bundled()
+
+    @cached_property
+    def models(self):
+        from unspin.decide import Models
+
+        with self._lock:
+            return Models.bundled()
+
+    @cached_property
+    def moby(self) -> dict[str, tuple[str, ...]]:
+        """Moby head word -> single-word synonyms (trace expands short queries with these)."""
+        from unspin.lexicon import moby_path, read_moby
+
+        with self._lock:
+            return {
+                head: tuple(s for s in synonyms if " " not in s)
+                for head, synonyms in read_moby(moby_path()).items()
+            }
+
+
+_shared: Resources | None = None
+
+
+def shared_resources() -> Resources:
+    """The process-wide resources behind `unspin.analyze` and the shells."""
+    global _shared
+    if _shared is None:
+        _shared = Resources()
+    return _shared

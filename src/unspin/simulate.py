@@ -1,0 +1,206 @@
+"""A family of simulated spinners, to fit unspin's models and to measure them on news.
+
+Real spinners are dictionaries: each original word type maps to one spun form, used again and
+again through a document, at a rate that differs from site to site. Each family draws its
+dictionary from one open resource, the way WordPress-style spinners are built from a thesaurus.
+Models are validated leave-one-family-out: `HELD_OUT` is never used for fitting, only to measure.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from enum import StrEnum
+
+from unspin.lexicon import (
+    MIN_ORIGINAL_ZIPF,
+    MYTHES_PATH,
+    Lexicon,
+    moby_path,
+    paraphrase_path,
+    read_moby,
+    read_mythes,
+    read_ppdb,
+    read_roget,
+    read_tortured_pairs,
+    read_wordy,
+    tortured_pairs_path,
+    word_substitutions,
+)
+from unspin.tokenize import is_word, tokenize
+
+
+class Family(StrEnum):
+    """Where a simulated spinner takes its dictionary from."""
+
+    MOBY = "moby"  # Moby thesaurus, as most free article spinners
+    WORDNET = "wordnet"  # LibreOffice/WordNet thesaurus
+    PPDB = "ppdb"  # PPDB lexical paraphrases (function words included)
+    WORDY = "wordy"  # plain word -> wordy phrase, plus Roget groups
+    TORTURED = "tortured"  # word swaps of the PPS train tortured phrases (paper-mill style)
+
+
+# Closed-class words no spinner dictionary rewrites; prepositions, conjunctions and modals are
+# fair game ("in" -> "within", "but" -> "however", "would" -> "can").
+NEVER_SPUN = frozenset(
+    "a an the this that these those of and or to is are was were be been being am has have had "
+    "do does did i me my we us our you your he him his she her it its they them their who which "
+    "what not no s t".split()
+)
+MIN_SPUN_ZIPF = 3.0  # spinner dictionaries offer words in use, not curiosities
+MIN_SIMILARITY = 0.35  # ... and close senses: GloVe cosine of original and spun form
+CHOICES = 4  # a dictionary entry is one of the few closest senses
+
+HELD_OUT = Family.PPDB  # measured on, never fitted on
+FITTING_FAMILIES = tuple(f for f in Family if f is not HELD_OUT)
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """spun[start:end] was made from the words `original`."""
+
+    start: int
+    end: int
+    original: str
+
+
+@dataclass(frozen=True, slots=True)
+class SpunText:
+    original: str
+    spun: str
+    edits: tuple[Edit, ...]
+    family: Family
+    rate: float
+
+
+def forward_synonyms(family: Family, lexicon: Lexicon) -> dict[str, list[str]]:
+    """original (lower-case base form) -> the spun forms the family's dictionary offers."""
+    table: dict[str, set[str]] = defaultdict(set)
+    if family is Family.MOBY:
+        for head, synonyms in read_moby(moby_path()).items():
+            table[head].update(synonyms)
+    elif family is Family.WORDNET:
+        for head, synonyms in read_mythes(MYTHES_PATH).items():
+            table[head].update(synonyms)
+    elif family is Family.PPDB:
+        for a, b in read_ppdb(paraphrase_path("ppdb1-xxxl-lexical-synonyms.mwa.tsv"),
+                              lexicon.frequencies):
+            table[a].add(b)
+            table[b].add(a)
+    elif family is Family.WORDY:
+        for plain, wordy in read_wordy():
+            table[plain].add(wordy)
+        for group in read_roget(paraphrase_path("roget1911-groups.tsv")):
+            for member in group:
+                table[member].update(m for m in group if m != member)
+    elif family is Family.TORTURED:
+        for original, spun in word_substitutions(read_tortured_pairs(tortured_pairs_path())):
+            table[original].add(spun)
+    return {
+        head: sorted(s for s in spun if s != head and lexicon._phrase_zipf(s) >= MIN_ORIGINAL_ZIPF)
+        for head, spun in table.items()
+    }
+
+
+@dataclass
+class Spinner:
+    """One site's spinner: a fixed dictionary, a replacement rate and a few habits."""
+
+    family: Family
+    table: dict[str, list[str]]
+    lexicon: Lexicon
+    rate: float
+    seed: int
+    consistent: float = 0.95  # chance each occurrence of a chosen type gets its usual form
+    capitalised: bool = True  # also swaps capitalised words ("White House" -> "White Home")
+
+    @classmethod
+    def build(cls, family: Family, lexicon: Lexicon, seed: int,
+              table: dict[str, list[str]] | None = None) -> Spinner:
+        rng = random.Random(seed)
+        return cls(
+            family=family,
+            table=table if table is not None else forward_synonyms(family, lexicon),
+            lexicon=lexicon,
+            rate=rng.uniform(0.1, 0.9),
+            seed=seed,
+            consistent=rng.uniform(0.85, 1.0),
+            capitalised=rng.random() < 0.5,
+        )
+
+    def spun_form(self, word: str, rng: random.Random) -> str | None:
+        """The one spun form this spinner uses for `word`, inflected like it, or None."""
+        options = list(self.table.get(word, ()))
+        for lemma, tag in self.lexicon.forms(word):
+            for synonym in self.table.get(lemma, ()):
+                inflected = self.lexicon.inflect(synonym, tag)
+                if inflected and self.lexicon._phrase_zipf(inflected) >= MIN_ORIGINAL_ZIPF:
+                    options.append(inflected)
+        lemmas = self.lexicon.lemmas(word)
+        embeddings = self.lexicon.embeddings
+        unit = embeddings.unit(word)
+        if unit is None:
+            return None
+        ranked = []
+        for option in sorted(set(options)):
+            if option == word or self.lexicon.lemmas(option) & lemmas:
+                continue
+            if self.lexicon._phrase_zipf(option) < MIN_SPUN_ZIPF:
+                continue
+            vector = embeddings.unit(option)
+            similarity = float(vector @ unit) if vector is not None else 0.0
+            if similarity >= MIN_SIMILARITY:
+                ranked.append((similarity, option))
+        ranked.sort(reverse=True)
+        return rng.choice(ranked[:CHOICES])[1] if ranked else None
+
+    def spin(self, text: str) -> SpunText:
+        rng = random.Random(f"{self.seed}:{len(text)}:{text[:64]}")
+        dictionary: dict[str, str | None] = {}
+        pieces: list[str] = []
+        edits: list[Edit] = []
+        cursor = 0
+        length = 0
+        for token in tokenize(text):
+            pieces.append(text[cursor : token.start])
+            length += token.start - cursor
+            cursor = token.end
+            replacement = None
+            word = token.norm
+            swappable = word not in NEVER_SPUN and (self.capitalised or token.text.islower())
+            if is_word(token) and swappable:
+                if word not in dictionary:
+                    chosen = rng.random() < self.rate
+                    dictionary[word] = self.spun_form(word, rng) if chosen else None
+                if dictionary[word] is not None and rng.random() < self.consistent:
+                    replacement = _cased(dictionary[word], token.text)
+            if replacement is None:
+                pieces.append(token.text)
+                length += len(token.text)
+                continue
+            edits.append(Edit(length, length + len(replacement), word))
+            pieces.append(replacement)
+            length += len(replacement)
+        pieces.append(text[cursor:])
+        return SpunText(text, "".join(pieces), tuple(edits), self.family, self.rate)
+
+
+def _cased(spun: str, like: str) -> str:
+    if like.isupper() and len(like) > 1:
+        return spun.upper()
+    if like[:1].isupper():
+        return spun[:1].upper() + spun[1:]
+    return spun
+
+
+def spin_corpus(texts: list[str], families: tuple[Family, ...], lexicon: Lexicon,
+                seed: int = 0) -> list[SpunText]:
+    """Spin each text with a spinner of its own (family taken in turn, rate and habits drawn)."""
+    tables = {family: forward_synonyms(family, lexicon) for family in families}
+    spun = []
+    for index, text in enumerate(texts):
+        family = families[index % len(families)]
+        spinner = Spinner.build(family, lexicon, seed * 100_003 + index, tables[family])
+        spun.append(spinner.spin(text))
+    return spun
