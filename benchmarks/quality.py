@@ -40,10 +40,19 @@ from metrics import (
     relative_reduction,
 )
 from rich.console import Console
+from stages import (
+    StageCounts,
+    restored_units,
+    stage_counts,
+    units_from_alignment,
+    units_from_edits,
+)
 from rich.progress import track
 
 import unspin
 from unspin import Report
+from unspin.corpora import read_wikinews
+from unspin.simulate import HELD_OUT, spin_corpus
 
 # Neutral carriers for a bare phrase: the phrase sits mid-sentence, in the kind of prose where
 # tortured phrases turn up, with no neighbouring word that hints at the answer.
@@ -55,10 +64,27 @@ PPS_TEMPLATES = (
 TRAIN_SAMPLE_SIZE = 1500
 TRAIN_SAMPLE_SEED = 1729
 
-WER_REDUCTION_TARGET = Target(0.60)
-FALSE_EDITS_TARGET = Target(2.0, at_least=False)
-PPS_TEST_TARGET = Target(0.60)
+WER_REDUCTION_TARGET = Target(0.35)
+NEWS_WER_REDUCTION_TARGET = Target(0.50)
+FALSE_EDITS_TARGET = Target(1.0, at_least=False)
+PPS_TEST_TARGET = Target(0.40)
 DETECTION_F1_TARGET = Target(0.95)
+SPINBOT_AUROC_TARGET = Target(0.97)
+NEWS_AUROC_TARGET = Target(0.99)
+PARAGRAPH_TARGET = Target(9, at_least=True)
+NEWS_SEED = 2026
+
+# The paragraph of issue 10, spun in the style of a real content-farm spinner (12 swaps).
+FARM_SPUN = (
+    "The minister advised reporters that officers had been making an attempt to restrict entry "
+    "to the constructing. The White Home mentioned on Tuesday that extra individuals can be "
+    "evacuated earlier than the storm."
+)
+FARM_ORIGINAL = (
+    "The minister told reporters that officials had been trying to limit access to the "
+    "building. The White House said on Tuesday that more people would be evacuated before the "
+    "storm."
+)
 
 Analyze = Callable[[str], Report]
 _stderr = Console(stderr=True)
@@ -70,8 +96,73 @@ def _progress(items: Sequence, description: str):
                  disable=not _stderr.is_terminal)
 
 
-def analyze_all(analyze: Analyze, texts: Sequence[str], description: str) -> list[Report]:
-    return [analyze(text) for text in _progress(texts, description)]
+def analyze_all(analyzer, texts: Sequence[str], description: str) -> tuple[list, list[Report]]:
+    """Documents (the stages' state) and reports of every text."""
+    docs = [analyzer.document(text) for text in _progress(texts, description)]
+    return docs, [analyzer.report(doc) for doc in docs]
+
+
+def stage_results(section: str, key: str, counts: StageCounts) -> list[Result]:
+    units = max(counts.units, 1)
+    return [
+        Result(section, f"{key}_coverage", "Stage 1: original among the candidates",
+               counts.covered / units, "percent",
+               note=f"{counts.covered:,} of {counts.units:,} gold units"),
+        Result(section, f"{key}_ranked_first", "Stage 2: ... and ranked first",
+               counts.ranked_first / units, "percent",
+               note=f"{counts.ranked_first:,}; {counts.ranked_first / max(counts.covered, 1):.0%}"
+               " of covered"),
+        Result(section, f"{key}_accepted", "Stage 3: ... and accepted",
+               counts.accepted / units, "percent",
+               note=f"{counts.accepted:,}; {counts.accepted / max(counts.ranked_first, 1):.0%}"
+               " of ranked first"),
+    ]
+
+
+def news_results(analyzer, data) -> list[Result]:
+    """Held-out Wikinews articles spun by the held-out spinner family, and the same unspun."""
+    articles = read_wikinews(data, heldout=True)
+    lexicon = analyzer.resources.lexicon
+    spun = spin_corpus([a.text for a in articles], (HELD_OUT,), lexicon, seed=NEWS_SEED)
+    spun_docs, spun_reports = analyze_all(analyzer, [s.spun for s in spun], "news spun")
+    clean_docs, clean_reports = analyze_all(analyzer, [a.text for a in articles], "news clean")
+    section = (f"News simulation ({len(articles)} held-out Wikinews articles, "
+               f"held-out spinner family '{HELD_OUT}')")
+    wer_spun = corpus_wer((s.spun, s.original) for s in spun)
+    wer_restored = corpus_wer((r.restored, s.original)
+                              for r, s in zip(spun_reports, spun, strict=True))
+    counts = StageCounts()
+    for doc, sample in zip(spun_docs, spun, strict=True):
+        counts += stage_counts(doc, units_from_edits(sample.spun, sample.edits))
+    words = sum(count_words(a.text) for a in articles)
+    false_spans = sum(len(r.spans) for r in clean_reports)
+    reports = [*clean_reports, *spun_reports]
+    labels = [0] * len(clean_reports) + [1] * len(spun_reports)
+    return [
+        Result(section, "news_wer_spun", "WER spun vs original", wer_spun.rate, "percent",
+               note=f"mean spin rate {sum(s.rate for s in spun) / len(spun):.2f}"),
+        Result(section, "news_wer_restored", "WER restored vs original", wer_restored.rate,
+               "percent"),
+        Result(section, "news_wer_reduction", "Relative WER reduction",
+               relative_reduction(wer_spun.rate, wer_restored.rate), "percent",
+               NEWS_WER_REDUCTION_TARGET),
+        *stage_results(section, "news", counts),
+        Result(section, "news_false_spans_per_1k", "False edits on the clean articles",
+               false_spans / words * 1000, "per_1k", FALSE_EDITS_TARGET,
+               note=f"{false_spans:,} spans / {words:,} words"),
+        Result(section, "news_detection_auroc", "Detection AUROC, spun vs clean",
+               auroc([r.spin_score for r in reports], labels), "ratio", NEWS_AUROC_TARGET),
+    ]
+
+
+def paragraph_results(analyzer) -> list[Result]:
+    doc = analyzer.document(FARM_SPUN)
+    report = analyzer.report(doc)
+    units = units_from_alignment(FARM_SPUN, FARM_ORIGINAL)
+    restored = restored_units(report.spans, units)
+    return [Result("Issue 10 paragraph (content-farm style)", "paragraph_restored",
+                   "Swaps restored exactly", restored, "count", PARAGRAPH_TARGET,
+                   note=f"of {len(units)}; restored: {report.restored}")]
 
 
 def invariant_violations(report: Report, text: str) -> int:
@@ -218,7 +309,7 @@ def detection_results(spun: Sequence[Report], originals: Sequence[Report]) -> li
     flagged = f"{counts.predicted:,} flagged, {counts.true_positives:,} correctly"
     return [
         Result(section, "detection_auroc", "AUROC of spin_score",
-               auroc([r.spin_score for r in reports], labels), "ratio"),
+               auroc([r.spin_score for r in reports], labels), "ratio", SPINBOT_AUROC_TARGET),
         Result(section, "detection_precision", "Precision of is_spun", counts.precision, "ratio",
                note=flagged),
         Result(section, "detection_recall", "Recall of is_spun", counts.recall, "ratio"),
@@ -235,6 +326,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "Measure unspin's restoration and detection quality on the shared evaluation data.",
         "quick run: only the first N SpinBot pairs, N test phrases and N sampled train phrases",
     )
+    parser.add_argument("--skip-news", action="store_true", help="leave out the news simulation")
+    parser.add_argument("--skip-pps", action="store_true", help="leave out the PPS phrases")
     args = parser.parse_args(argv)
     check_limit(parser, args.limit)
     pairs = load_spinbot_pairs(args.data)[: args.limit]
@@ -248,14 +341,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     load_seconds = time.perf_counter() - started
     analyze = analyzer.analyze
 
-    spun = analyze_all(analyze, [p.spun for p in pairs], "SpinBot spun")
-    originals = analyze_all(analyze, [p.original for p in pairs], "SpinBot originals")
+    spun_docs, spun = analyze_all(analyzer, [p.spun for p in pairs], "SpinBot spun")
+    _, originals = analyze_all(analyzer, [p.original for p in pairs], "SpinBot originals")
+    spinbot_stages = StageCounts()
+    for doc, pair in zip(spun_docs, pairs, strict=True):
+        spinbot_stages += stage_counts(doc, units_from_alignment(pair.spun, pair.original))
     violations = sum(invariant_violations(r, p.spun) for r, p in zip(spun, pairs, strict=True))
     violations += sum(
         invariant_violations(r, p.original) for r, p in zip(originals, pairs, strict=True)
     )
     results = spinbot_results(pairs, spun, originals)
+    results += stage_results("SpinBot: where gold substitutions are lost", "spinbot",
+                             spinbot_stages)
+    results += paragraph_results(analyzer)
+    if not args.skip_news:
+        results += news_results(analyzer, args.data)
 
+    if args.skip_pps:
+        test_phrases, train_phrases = [], []
     test_outcome, test_violations = evaluate_tortured(analyze, test_phrases, "PPS test")
     train_outcome, train_violations = evaluate_tortured(analyze, train_phrases, "PPS train")
     violations += test_violations + train_violations

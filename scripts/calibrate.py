@@ -1,374 +1,225 @@
-"""Fit the decision weights and the document model on simulated spinning of clean text.
+"""Fit unspin's models on simulated spinning of clean news, never on evaluation data.
 
-Clean prose comes from Debian documentation packages (debian-handbook, python3.11-doc), never
-from the evaluation data.  A simple spinner swaps ~30% of content words for thesaurus synonyms;
-every candidate rewrite the analyzer proposes on the spun text becomes a training row labelled by
-whether it restores the true original.  Writes src/unspin/data/weights.json.
+Clean prose: the Wikinews articles outside the held-out evaluation quarter
+(`unspin.corpora.is_heldout_news`). Each article gives a short sample (one or two paragraphs) and
+a long one, spun by a spinner of the fitting families (`unspin.simulate.FITTING_FAMILIES`: a fixed
+dictionary per document, a rate drawn from 0.1-0.9); the held-out family (`simulate.HELD_OUT`) is
+never fitted on, so benchmarks/quality.py measures on a spinner these models have not seen.
+The same samples unspun are the negatives. Fits, in order, and writes src/unspin/data/weights.json:
 
-    .venv/bin/python scripts/calibrate.py [--paragraphs 1200] [--seed 7]
+1. channel   P(original | spun form) over the resources' links, on every simulated swap;
+2. occurrence P(candidate is the original) from context, channel and pooled document evidence;
+3. decision  the same knowing the document's estimated spin rate (from model 2);
+4. threshold the decision log-odds meeting a false-edit budget on the clean samples;
+5. document  P(document was spun) over DOCUMENT_FEATURES.
+
+    .venv/bin/python scripts/calibrate.py [--articles N] [--seed 7]
 """
 
 from __future__ import annotations
 
 import argparse
-import html.parser
 import json
 import random
-import re
-import zlib
+import time
 from collections import defaultdict
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from rich.progress import track
 
-from unspin.candidates import MAX_SPUN_ZIPF, TermIndex
+from unspin.config import Config
+from unspin.corpora import SHARED_DATA, read_wikinews
 from unspin.decide import (
+    DECISION_FEATURES,
     DOCUMENT_FEATURES,
-    FEATURES,
-    DecisionParams,
-    document_features,
-    score_position,
+    FIXED_WEIGHTS,
+    OCCURRENCE_FEATURES,
+    apply_decision_model,
+    choose,
+    decode,
+    document_evidence,
+    estimate_rate,
+    pool,
+    score_slots,
 )
-from unspin.fingerprint import FingerprintIndex
-from unspin.lexicon import (
-    MIN_ORIGINAL_ZIPF,
-    MOBY,
-    MYTHES,
-    PAIR_FEATURES,
-    TORTURED,
-    Lexicon,
-    SpinnerModel,
-    read_tortured_pairs,
-    tortured_pairs_path,
-    word_substitutions,
-)
+from unspin.document import Document
+from unspin.lexicon import CHANNEL_FEATURES, MIN_ORIGINAL_ZIPF
+from unspin.logistic import LogisticModel, bundle, weights_path
 from unspin.pipeline import Analyzer
-from unspin.render import match_case
-from unspin.score import END, START, LanguageModel
-from unspin.tokenize import is_word, tokenize
+from unspin.resources import Resources
+from unspin.simulate import FITTING_FAMILIES, HELD_OUT, SpunText, spin_corpus
 
-HANDBOOK = Path("/usr/share/doc/debian-handbook/html/en-US")
-PYTHON_DOCS = Path("/usr/share/doc/python3.11/html/_sources")
-WEIGHTS_PATH = Path(__file__).resolve().parent.parent / "src/unspin/data/weights.json"
-# How well a swap is attested is a prior we set, not something the simulation can teach: the
-# simulated spinner draws from these same thesauri, so fitted weights would only echo its recipe.
-FIXED = {"tortured": 3.0, "known_term": 6.0}  # known_term: chosen on a PPS-train cross-fold
-TARGET_FALSE_EDITS = 0.5  # per 1,000 words of clean held-out text
+FALSE_EDIT_BUDGET = 0.5  # per 1,000 words of clean text, for the acceptance threshold
+DOCUMENT_FIXED = {"fingerprint_rate": 400.0}  # simulated text has no tortured phrases
 
 
-class _Paragraphs(html.parser.HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.depth, self.current, self.found = 0, [], []
+def samples(seed: int, articles: int | None, data: Path) -> list[str]:
+    """A short and a long sample of each fitting article."""
+    rng = random.Random(seed)
+    found = []
+    for article in read_wikinews(data, heldout=False)[:articles]:
+        paragraphs = [p for p in article.text.split("\n\n") if len(p.split()) >= 15]
+        if not paragraphs:
+            continue
+        start = rng.randrange(len(paragraphs))
+        found.append("\n\n".join(paragraphs[start : start + rng.choice((1, 2))]))
+        long, words = [], 0
+        for paragraph in paragraphs:
+            long.append(paragraph)
+            words += len(paragraph.split())
+            if words > 900:
+                break
+        found.append("\n\n".join(long))
+    return found
 
-    def handle_starttag(self, tag, attrs):
-        if tag == "p":
-            self.depth, self.current = 1, []
 
-    def handle_endtag(self, tag):
-        if tag == "p" and self.depth:
-            self.found.append(" ".join("".join(self.current).split()))
-            self.depth = 0
+def labelled_document(analyzer: Analyzer, spun: SpunText | None, text: str) -> tuple[Document, list]:
+    """Candidates and features of one sample, and per slot the index of the true original."""
+    doc = Document(text=text, tokens=[])
+    doc = analyzer_document_features(analyzer, text)
+    truth = {}
+    if spun is not None:
+        truth = {(e.start, e.end): e.original for e in spun.edits}
+    labels = []
+    for slot in doc.slots:
+        start, end = doc.tokens[slot.first].start, doc.tokens[slot.last - 1].end
+        original = truth.get((start, end))
+        labels.append(np.array([o == original for o in slot.originals], dtype=float))
+    return doc, labels
 
-    def handle_data(self, data):
-        if self.depth:
-            self.current.append(data)
+
+def analyzer_document_features(analyzer: Analyzer, text: str) -> Document:
+    from unspin.candidates import sentence_words
+    from unspin.pipeline import _tokens_inside
+    from unspin.tokenize import tokenize
+
+    resources = analyzer.resources
+    doc = Document(text=text, tokens=tokenize(text))
+    doc.sentences = list(sentence_words(doc.tokens))
+    doc.hits = resources.fingerprints.find(text)
+    doc.frozen = _tokens_inside(doc.tokens, doc.hits)
+    analyzer.propose(doc)
+    score_slots(doc, resources.lm, resources.lexicon)
+    pool(doc, resources.lexicon)
+    return doc
 
 
-def clean_paragraphs() -> list[str]:
-    found: list[str] = []
-    for page in sorted(HANDBOOK.glob("*.html")):
-        parser = _Paragraphs()
-        parser.feed(page.read_text(encoding="utf-8", errors="replace"))
-        found += parser.found
-    for source in sorted(PYTHON_DOCS.rglob("*.rst.txt")):
-        for block in source.read_text(encoding="utf-8", errors="replace").split("\n\n"):
-            if block.startswith((" ", ".. ", "*", "=", "-")) or "::" in block or ">>>" in block:
+def stacked(docs, names):
+    columns = {n: np.concatenate([s.columns[n] for d in docs for s in d.slots]) for n in names}
+    return columns
+
+
+def fit_channel(resources: Resources, spun: list[SpunText]) -> LogisticModel:
+    """Rank every linked original of each simulated spun form; label the true one."""
+    lexicon = resources.lexicon
+    columns: dict[str, list] = defaultdict(list)
+    labels: list[float] = []
+    seen = set()
+    for sample in spun:
+        for edit in sample.edits:
+            form = sample.spun[edit.start : edit.end].lower()
+            if (form, edit.original) in seen:
                 continue
-            text = re.sub(r":\w+:`~?([^`<]+?)(?: <[^>]+>)?`", r"\1", block)
-            found.append(" ".join(text.replace("``", "").split()))
-    prose = re.compile(r"^[A-Z][^{}<>_=|\\/]*[.!?]$")
-    return [p for p in found if 40 <= len(p.split()) <= 160 and prose.match(p)]
-
-
-def fit_spinner_model(lexicon: Lexicon) -> SpinnerModel:
-    """Learn which thesaurus originals real spinners start from, on the PPS train word swaps.
-
-    One fifth of the spun words (by hash) is held out to report how often the true original
-    makes the candidate shortlist.
-    """
-    swaps = word_substitutions(read_tortured_pairs(tortured_pairs_path()))
-    rows: dict[bool, tuple[list, list, list]] = {True: ([], [], []), False: ([], [], [])}
-    for (original, spun), _count in sorted(swaps.items()):
-        links = {
-            o: bits & ~TORTURED
-            for o, bits in lexicon.links(spun).items()
-            if bits & ~TORTURED and lexicon._phrase_zipf(o) >= MIN_ORIGINAL_ZIPF
-        }
-        if original not in links:
-            continue
-        held_out = zlib.crc32(spun.encode()) % 5 == 0
-        x, y, groups = rows[held_out]
-        for candidate, bits in sorted(links.items()):
-            x.append(lexicon.pair_features(candidate, spun, bits))
-            y.append(candidate == original)
-            groups.append(spun)
-    x, y, _ = rows[False]
-    intercept, weights = fit_logistic(np.array(x), np.array(y, dtype=float), {}, l2=1.0)
-    model = SpinnerModel(tuple(float(w) for w in weights), intercept)
-    hx, hy, hgroups = rows[True]
-    scores = [model.score(f) for f in hx]
-    by_group: dict[str, list[tuple[float, bool]]] = defaultdict(list)
-    for score, label, group in zip(scores, hy, hgroups, strict=True):
-        by_group[group].append((score, label))
-    ranks = [
-        sorted(items, key=lambda item: -item[0]).index(next(i for i in items if i[1]))
-        for items in by_group.values()
-    ]
-    for k in (1, 8, 24):
-        print(
-            f"spinner model, held-out PPS swaps: true original in top {k}: "
-            f"{sum(r < k for r in ranks) / len(ranks):.1%} of {len(ranks)}"
-        )
-    return model
-
-
-def forward_index(analyzer: Analyzer) -> dict[str, list[tuple[str, int]]]:
-    """original -> (spun option, links), restricted to LM-known single or two-word synonyms."""
-    forward: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    lm = analyzer.lm
-    for spun, originals in analyzer.lexicon.reverse.items():
-        words = spun.split()
-        if len(words) > 2 or not all(lm.known(w) for w in words):
-            continue
-        for original, links in originals.items():
-            if links & (MOBY | MYTHES):
-                forward[original].append((spun, links & ~TORTURED))
-    return forward
-
-
-def choose_swap(lexicon: Lexicon, word: str, forward, rng: random.Random) -> str | None:
-    """Pick a spun form the way the fitted spinner model says real spinners do."""
-    options: list[tuple[str, int]] = list(forward.get(word, []))
-    for lemma, tag in lexicon.forms(word):
-        for spun, links in forward.get(lemma, []):
-            inflected = lexicon.inflect(spun, tag)
-            if inflected:
-                options.append((inflected, links))
-    options = [o for o in options if o[0] != word and lexicon.zipf(o[0].split()[0]) >= 2.0]
-    if not options:
-        return None
-    scores = np.array(
-        [lexicon.spinner.score(lexicon.pair_features(word, s, b)) for s, b in options]
-    )
-    weights = np.exp(scores - scores.max())
-    return options[rng.choices(range(len(options)), weights=weights)[0]][0]
-
-
-def spin(text: str, analyzer: Analyzer, forward, rng: random.Random, rate: float):
-    """Return spun text and {(start, end) in spun text: original wording} for each swap."""
-    lexicon = analyzer.lexicon
-    pieces, gold, cursor, out_len = [], {}, 0, 0
-    tokens = tokenize(text)
-    for index, token in enumerate(tokens):
-        prefix = text[cursor : token.start]
-        pieces.append(prefix)
-        out_len += len(prefix)
-        cursor = token.end
-        word = token.norm
-        replacement = None
-        starts_sentence = index == 0 or tokens[index - 1].sentence != token.sentence
-        eligible = is_word(token) and (starts_sentence or not token.text[0].isupper())
-        if eligible and lexicon.zipf(word) <= MAX_SPUN_ZIPF and rng.random() < rate:
-            swap = choose_swap(lexicon, word, forward, rng)
-            if swap:
-                replacement = match_case(swap, token.text)
-        if replacement is None:
-            pieces.append(token.text)
-            out_len += len(token.text)
-        else:
-            gold[(out_len, out_len + len(replacement))] = word
-            pieces.append(replacement)
-            out_len += len(replacement)
-    pieces.append(text[cursor:])
-    return "".join(pieces), gold
-
-
-def rows_for(spun: str, gold: dict, analyzer: Analyzer, params: DecisionParams):
-    """Feature rows of every shortlisted candidate, decoding with the true left context."""
-    tokens = tokenize(spun)
-    rows, labels, position_max = [], [], []
-    for words, sentence in analyzer.sentences(tokens, set(), with_terms=False):
-        norms = sentence.words
-        truth = [gold.get((tokens[i].start, tokens[i].end)) for i in words]
-        padded = [*norms, END, END]
-        output = [START, START]
-        for position, group in enumerate(sentence.candidates):
-            best = -1e9
-            for scored in score_position(
-                position, padded, output, sentence, analyzer.lm, analyzer.lexicon, params
-            ):
-                rows.append(scored.features)
-                labels.append(
-                    scored.end == position + 1 and truth[position] == scored.candidate.original
-                )
-                best = max(best, scored.log_odds)
-            if group:
-                position_max.append((best, truth[position] is not None))
-            output.append(truth[position] or norms[position])
-    return rows, labels, position_max
-
-
-def fit_logistic(x: np.ndarray, y: np.ndarray, fixed: dict[int, float], l2: float = 1.0):
-    """Newton-Raphson logistic regression; columns in `fixed` keep their given weight."""
-    free = [j for j in range(x.shape[1]) if j not in fixed]
-    offset = sum(x[:, j] * w for j, w in fixed.items()) if fixed else np.zeros(len(y))
-    design = np.hstack([np.ones((len(y), 1)), x[:, free]])
-    beta = np.zeros(design.shape[1])
-    for _ in range(50):
-        p = 1 / (1 + np.exp(-(design @ beta + offset)))
-        gradient = design.T @ (y - p) - l2 * np.r_[0, beta[1:]]
-        hessian = (design * (p * (1 - p))[:, None]).T @ design + l2 * np.diag(
-            np.r_[0, np.ones(len(free))]
-        )
-        step = np.linalg.solve(hessian, gradient)
-        beta += step
-        if np.abs(step).max() < 1e-6:
-            break
-    weights = np.zeros(x.shape[1])
-    weights[free] = beta[1:]
-    for j, w in fixed.items():
-        weights[j] = w
-    return float(beta[0]), weights
-
-
-def document_rows(analyzer: Analyzer, texts: list[str]) -> list[list[float]]:
-    rows = []
-    for text in texts:
-        tokens = tokenize(text)
-        evidence: list[float] = []
-        sentences = [sentence for _, sentence in analyzer.sentences(tokens, set())]
-        analyzer._decode(sentences, analyzer.params.threshold, evidence)
-        words = [t.norm for t in tokens if is_word(t)]
-        rows.append(document_features(evidence, words, analyzer.lm, analyzer.lexicon))
-    return rows
-
-
-def fit_document_model(analyzer: Analyzer, clean: list[str], spun: list[str]) -> dict:
-    """Fit P(spun) on held-out clean and simulated-spun documents."""
-    x = np.array(document_rows(analyzer, clean) + document_rows(analyzer, spun))
-    labels = np.r_[np.zeros(len(clean)), np.ones(len(spun))]
-    intercept, weights = fit_logistic(x, labels, {}, l2=0.01)
-    p = 1 / (1 + np.exp(-(intercept + x @ weights)))
-    loss = -np.mean(labels * np.log(p + 1e-12) + (1 - labels) * np.log(1 - p + 1e-12))
-    accuracy = np.mean((p > 0.5) == labels)
-    print(f"document model: log-loss {loss:.3f}, accuracy {accuracy:.1%} (on its fitting data)")
-    return {
-        "weights": {n: round(float(w), 4) for n, w in zip(DOCUMENT_FEATURES, weights, strict=True)},
-        "intercept": round(intercept, 4),
-    }
+            seen.add((form, edit.original))
+            links = {
+                o: bits
+                for o, bits in lexicon.links(form).items()
+                if lexicon._phrase_zipf(o) >= MIN_ORIGINAL_ZIPF
+            }
+            if edit.original not in links or len(links) < 2:
+                continue
+            originals = sorted(links)
+            block = lexicon.pair_columns(originals, form, [links[o] for o in originals])
+            for name in CHANNEL_FEATURES:
+                columns[name].append(block[name])
+            labels.extend(float(o == edit.original) for o in originals)
+    arrays = {n: np.concatenate(v) for n, v in columns.items()}
+    print(f"channel: {len(seen):,} swaps, {len(labels):,} rows")
+    return LogisticModel.fit(CHANNEL_FEATURES, arrays, np.array(labels), l2=1.0)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--paragraphs", type=int, default=1200)
-    parser.add_argument(
-        "--rates",
-        type=float,
-        nargs=2,
-        default=(0.1, 0.5),
-        help="each paragraph is spun at a rate drawn uniformly from this range: spinners vary",
-    )
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=None, help="use only the first N")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--data", type=Path, default=SHARED_DATA)
     args = parser.parse_args()
-    rng = random.Random(args.seed)
-    paragraphs = clean_paragraphs()
-    rng.shuffle(paragraphs)
-    paragraphs = paragraphs[: args.paragraphs]
-    print(f"{len(paragraphs)} clean paragraphs")
-    lexicon = Lexicon.load(spinner=SpinnerModel(tuple(0.0 for _ in PAIR_FEATURES), 0.0))
-    spinner = fit_spinner_model(lexicon)
-    lexicon = replace(lexicon, spinner=spinner, _origins_cache={}, _ranked_cache={})
-    analyzer = Analyzer(
-        lexicon=lexicon,
-        lm=LanguageModel.load(),
-        fingerprints=FingerprintIndex.bundled(),
-        terms=TermIndex.bundled(),
-        params=DecisionParams.bundled(),
-    )
-    forward = forward_index(analyzer)
-    half = len(paragraphs) // 2
-    spun_pairs = [spin(p, analyzer, forward, rng, rng.uniform(*args.rates)) for p in paragraphs]
+    started = time.time()
+    resources = Resources(Config())
+    lexicon = resources.lexicon
+    texts = samples(args.seed, args.articles, args.data)
+    spun = spin_corpus(texts, FITTING_FAMILIES, lexicon, seed=args.seed)
+    print(f"{len(texts)} samples, {sum(len(t.split()) for t in texts):,} words; "
+          f"families {', '.join(FITTING_FAMILIES)} (held out: {HELD_OUT})")
 
-    x, y = [], []
-    for spun, gold in spun_pairs[:half]:
-        rows, labels, _ = rows_for(spun, gold, analyzer, analyzer.params)
-        x += rows
-        y += labels
-    x_arr, y_arr = np.array(x), np.array(y, dtype=float)
-    print(f"{len(y)} candidate rows, {int(y_arr.sum())} true restorations")
-    fixed = {FEATURES.index(name): value for name, value in FIXED.items()}
-    intercept, weights = fit_logistic(x_arr, y_arr, fixed)
-    params = DecisionParams(tuple(float(w) for w in weights), intercept)
+    channel = fit_channel(resources, spun)
+    lexicon.channel = channel
+    lexicon._origins_cache.clear()
+    lexicon._ranked_cache.clear()
 
-    # Threshold: the false-edit budget of thesaurus rewrites on held-out clean paragraphs (every
-    # rewrite is false there).  Known-term rewrites have their own weight, chosen on PPS dev.
-    clean_scores, clean_words = [], 0
-    for paragraph in paragraphs[half:]:
-        _, _, position_max = rows_for(paragraph, {}, analyzer, params)
-        clean_scores += [score for score, _ in position_max]
-        clean_words += sum(1 for t in tokenize(paragraph) if is_word(t))
-    ordered = sorted(clean_scores, reverse=True)
-    allowed = int(TARGET_FALSE_EDITS * clean_words / 1000)
-    threshold = max(0.0, ordered[allowed] if allowed < len(ordered) else 0.0)
-    params = replace(params, threshold=threshold)
-    print(
-        f"threshold {threshold:.2f}: <= {TARGET_FALSE_EDITS}/1000 false edits ({clean_words} words)"
-    )
+    analyzer = Analyzer(resources)
+    spun_docs, spun_labels, clean_docs = [], [], []
+    for sample in track(spun, description="features"):
+        doc, labels = labelled_document(analyzer, sample, sample.spun)
+        spun_docs.append(doc)
+        spun_labels.append(labels)
+        clean_docs.append(labelled_document(analyzer, None, sample.original)[0])
 
-    held_out = replace(analyzer, params=params)
-    document = fit_document_model(held_out, paragraphs[half:], [s for s, _ in spun_pairs[half:]])
-    hits = total = proposed = 0
-    for spun, gold in spun_pairs[half:]:
-        report = held_out.analyze(spun)
-        total += len(gold)
-        proposed += len(report.spans)
-        hits += sum(
-            1 for s in report.spans if gold.get((s.start, s.end), "").lower() == s.original.lower()
-        )
-    print(
-        f"held-out simulated spinning: {hits}/{total} swaps restored exactly, {proposed} rewrites"
-    )
+    docs = spun_docs + clean_docs
+    y = np.concatenate([l for labels in spun_labels for l in labels]
+                       + [np.zeros(len(s.originals)) for d in clean_docs for s in d.slots])
+    occurrence = LogisticModel.fit(OCCURRENCE_FEATURES, stacked(docs, OCCURRENCE_FEATURES), y,
+                                   fixed=FIXED_WEIGHTS)
+    for doc in docs:
+        doc.spin_rate = estimate_rate(doc, occurrence)
+        rate_logit = np.log(max(doc.spin_rate, 0.005) / (1 - min(doc.spin_rate, 0.95)))
+        for slot in doc.slots:
+            slot.columns["rate_logit"] = np.full(len(slot.originals), rate_logit)
+    decision = LogisticModel.fit(DECISION_FEATURES, stacked(docs, DECISION_FEATURES), y,
+                                 fixed=FIXED_WEIGHTS)
+    for doc in docs:
+        apply_decision_model(doc, decision)
 
-    WEIGHTS_PATH.write_text(
-        json.dumps(
-            {
-                "decision": {
-                    "weights": {
-                        name: round(float(w), 4) for name, w in zip(FEATURES, weights, strict=True)
-                    },
-                    "intercept": round(intercept, 4),
-                },
-                "threshold": round(threshold, 4),
-                "document": document,
-                "spinner": {
-                    "weights": {
-                        n: round(w, 4) for n, w in zip(PAIR_FEATURES, spinner.weights, strict=True)
-                    },
-                    "intercept": round(spinner.intercept, 4),
-                },
-                "fitted_on": f"{half} simulated paragraphs, rates {args.rates}, seed {args.seed}",
-            },
-            indent=1,
-        )
-        + "\n",
-        encoding="utf-8",
-    )
-    print(
-        json.dumps(dict(zip(FEATURES, [round(float(w), 3) for w in weights], strict=True))),
-        intercept,
-    )
+    clean_words = sum(d.word_count for d in clean_docs)
+    threshold = 0.0
+    for candidate in np.arange(0.0, 8.01, 0.25):
+        false = sum(len(choose(d, candidate)) for d in clean_docs)
+        threshold = float(candidate)
+        if false / clean_words * 1000 <= FALSE_EDIT_BUDGET:
+            break
+    print(f"threshold {threshold:.2f}: "
+          f"{sum(len(choose(d, threshold)) for d in clean_docs) / clean_words * 1000:.2f} "
+          "false edits per 1,000 clean words")
+
+    from unspin.decide import Models
+
+    models = Models(occurrence, decision, LogisticModel(DOCUMENT_FEATURES,
+                    tuple(0.0 for _ in DOCUMENT_FEATURES), 0.0), threshold)
+    rows = defaultdict(list)
+    for doc in docs:
+        decode(doc, resources.lm, lexicon, models, passes=0)
+        for name, value in document_evidence(doc, resources.lm, lexicon).items():
+            rows[name].append(value)
+    doc_labels = np.array([1.0] * len(spun_docs) + [0.0] * len(clean_docs))
+    document = LogisticModel.fit(DOCUMENT_FEATURES, {k: np.array(v) for k, v in rows.items()},
+                                 doc_labels, fixed=DOCUMENT_FIXED, l2=0.1)
+
+    payload = {
+        "channel": channel.to_dict(),
+        "occurrence": occurrence.to_dict(),
+        "decision": decision.to_dict(),
+        "document": document.to_dict(),
+        "threshold": threshold,
+        "fitted_on": (
+            f"{len(texts)} Wikinews samples (fitting split), families "
+            f"{', '.join(FITTING_FAMILIES)}, held out {HELD_OUT}, seed {args.seed}"
+        ),
+    }
+    weights_path().write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
+    bundle.cache_clear()
+    print(json.dumps(payload, indent=1))
+    print(f"done in {time.time() - started:.0f} s")
 
 
 if __name__ == "__main__":

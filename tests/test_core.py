@@ -26,11 +26,6 @@ CLEAN = (
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def analyzer():
-    return default_analyzer()
-
-
 def test_tokens_slice_the_input_exactly():
     text = "Naïve café—costs 3.50 €, isn't it?\n\nNew paragraph"
     tokens = tokenize(text)

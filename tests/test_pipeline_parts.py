@@ -6,16 +6,10 @@ import pytest
 
 from unspin import default_analyzer
 from unspin.candidates import TermIndex, sentence_words
-from unspin.decide import decide_sentence, topic_vectors
+from unspin.decide import neighbours, topic_vectors
 from unspin.fingerprint import FingerprintIndex
-from unspin.lexicon import TORTURED, TORTURED_BONUS
 from unspin.pipeline import screened
 from unspin.tokenize import tokenize
-
-
-@pytest.fixture(scope="module")
-def analyzer():
-    return default_analyzer()
 
 
 def test_originals_are_inflected_like_the_spun_word(analyzer):
@@ -31,13 +25,22 @@ def test_another_form_of_the_same_word_is_never_an_original(analyzer):
         assert all(not lexicon.lemmas(o.text) & spun_lemmas for o in lexicon.origins(spun))
 
 
-def test_spinner_model_ranks_close_synonyms_first(analyzer):
-    """The fitted spinner model should prefer 'deep' over far-fetched originals of 'profound'."""
+def test_channel_model_ranks_close_synonyms_first(analyzer):
+    """The fitted channel model should prefer 'deep' over far-fetched originals of 'profound'."""
     origins = analyzer.lexicon.origins("profound")
     assert "deep" in [o.text for o in origins][:5]
     assert len(origins) <= analyzer.lexicon.max_candidates
-    priorities = [o.score + TORTURED_BONUS * bool(o.links & TORTURED) for o in origins]
-    assert priorities == sorted(priorities, reverse=True)
+    scores = [o.score for o in origins]
+    assert scores == sorted(scores, reverse=True)
+    assert scores[0] - scores[-1] <= analyzer.lexicon.channel_margin
+
+
+def test_function_words_and_phrases_get_candidates(analyzer):
+    """Spinners rewrite function words and expand words into phrases; both must be reachable."""
+    assert "in" in [o.text for o in analyzer.lexicon.origins("within")]
+    assert "but" in [o.text for o in analyzer.lexicon.origins("however")]
+    assert "trying" in [o.text for o in analyzer.lexicon.origins("making an attempt")]
+    assert "said" in [o.text for o in analyzer.lexicon.origins("mentioned")]
 
 
 def test_known_terms_are_found_through_synonyms(analyzer):
@@ -81,19 +84,30 @@ def test_collocations_come_from_the_bigram_list(analyzer):
 
 
 def test_decoder_takes_the_rewrite_the_context_supports(analyzer):
-    text = "The spokesperson advised reporters that the talks had failed."
-    ((_, sentence),) = list(analyzer.sentences(tokenize(text), set()))
-    assert sentence.words[2] == "advised"
-    evidence: list[float] = []
-    lenient = analyzer.params.spun_threshold  # as used once a document is judged spun
-    decisions = decide_sentence(
-        sentence, analyzer.lm, analyzer.params, evidence, analyzer.lexicon, lenient
+    text = (
+        "The spokesperson advised reporters that the talks had failed. Officials advised "
+        "reporters on Monday that the plan was dead, and the minister advised reporters that "
+        "a new plan would come."
     )
-    assert [(d.start, d.candidate.original) for d in decisions] == [(2, "told")]
-    assert 0.5 < decisions[0].confidence <= 1.0
-    assert len(evidence) == sum(1 for group in sentence.candidates if group)
-    strict = decisions[0].log_odds + 0.01
-    assert not decide_sentence(sentence, analyzer.lm, analyzer.params, [], analyzer.lexicon, strict)
+    doc = analyzer.document(text)
+    rewrites = {(text[doc.tokens[d.slot.first].start : doc.tokens[d.slot.last - 1].end],
+                 d.original) for d in doc.decisions}
+    assert ("advised", "told") in rewrites
+    slot = next(s for s in doc.slots if s.spun == "advised")
+    assert slot.originals[int(slot.log_odds.argmax())] == "told"
+    # Every occurrence of "advised" shares the pooled evidence for advised -> told.
+    pooled = {float(s.columns["pair_top"][s.originals.index("told")])
+              for s in doc.slots if s.spun == "advised"}
+    assert len(pooled) == 1
+
+
+def test_neighbours_come_from_the_restored_text():
+    words = ["the", "white", "home", "mentioned", "that"]
+    chosen = {2: (3, ["house"]), 3: (4, ["said"])}
+    assert neighbours(words, chosen, 3, 4) == (["white", "house"], ["that", "</s>"])
+    assert neighbours(words, chosen, 2, 3) == (["the", "white"], ["said", "that"])
+    # A rival rewrite of the slot itself is never used as its context.
+    assert neighbours(words, {1: (3, ["x"])}, 2, 3) == (["the", "white"], ["mentioned", "that"])
 
 
 def test_topic_vectors_follow_the_surrounding_words(analyzer):

@@ -15,7 +15,6 @@ class Config:
     max_request_bytes: int = 500_000  # one HTTP request body (~80k words)
     max_screen_chars: int = 2_000_000  # one document of a screened corpus
     # --- candidates
-    max_phrase_words: int = 4  # longest spun phrase looked up
     max_candidates: int = 24  # originals kept per spun form, ranked by the channel model
     channel_margin: float = 6.0  # ... and within this many log-odds of the best one
     # --- decisions
@@ -30,11 +29,8 @@ class Config:
             value = getattr(self, field.name)
             if field.type in ("int",) and (not isinstance(value, int) or value < 0):
                 raise ValueError(f"{field.name} must be a non-negative integer, got {value!r}")
-        if not 1 <= self.max_phrase_words <= 6:
-            raise ValueError(
-                f"max_phrase_words must be 1-6 (spinners rewrite short phrases), "
-                f"got {self.max_phrase_words}"
-            )
+        if self.max_chars < 1:
+            raise ValueError("max_chars must be at least 1, or no text could be analysed")
         if self.max_candidates < 1:
             raise ValueError("max_candidates must be at least 1, or nothing could be restored")
         if self.channel_margin <= 0:

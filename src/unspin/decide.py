@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from unspin.document import Decision, Document, Slot
-from unspin.lexicon import TORTURED, Lexicon
+from unspin.lexicon import DERIVED, Lexicon
 from unspin.logistic import LogisticModel, logit, sigmoid
 from unspin.score import END, START, LanguageModel
 
@@ -42,6 +42,7 @@ LOCAL_FEATURES = (
     "unknown_spun",  # the spun word is outside the LM vocabulary, so context fit is unreliable
     "known_term",  # the rewrite is a known term (expected phrase of the PPS train split)
     "profile",  # the pair is listed in a loaded spinner profile
+    "derived",  # read as a linked word plus particles, not listed as a phrase anywhere
 )
 POOLED_FEATURES = (
     "spun_count",  # log(1 + occurrences of the spun form in the document)
@@ -213,6 +214,7 @@ def local_columns(slot: Slot, doc: Document, lm: LanguageModel) -> dict[str, np.
         "unknown_spun": np.full(len(lengths), float(any(not lm.known(w) for w in slot.spun.split()))),
         "known_term": np.array([s == "term" for s in slot.sources], dtype=float),
         "profile": np.array([s == "profile" for s in slot.sources], dtype=float),
+        "derived": np.array([(b & DERIVED) > 0 for b in slot.links], dtype=float),
     }
 
 

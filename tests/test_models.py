@@ -1,0 +1,68 @@
+"""Named logistic models, the config object and the resources loader."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from unspin.config import Config
+from unspin.logistic import LogisticModel, sigmoid
+
+
+def synthetic(n: int = 4000, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    columns = {name: rng.normal(size=n) for name in ("a", "b", "prior")}
+    z = 0.5 + 2.0 * columns["a"] - 1.0 * columns["b"] + 3.0 * columns["prior"]
+    labels = (rng.random(n) < sigmoid(z)).astype(float)
+    return columns, labels
+
+
+def test_fit_recovers_the_weights_by_name():
+    columns, labels = synthetic()
+    model = LogisticModel.fit(("a", "b", "prior"), columns, labels, l2=0.01)
+    weights = dict(zip(model.features, model.weights, strict=True))
+    assert weights["a"] == pytest.approx(2.0, abs=0.25)
+    assert weights["b"] == pytest.approx(-1.0, abs=0.2)
+    assert weights["prior"] == pytest.approx(3.0, abs=0.35)
+
+
+def test_fixed_weights_stay_as_set():
+    columns, labels = synthetic()
+    model = LogisticModel.fit(("a", "b", "prior"), columns, labels, fixed={"prior": 1.0})
+    assert dict(zip(model.features, model.weights, strict=True))["prior"] == 1.0
+
+
+def test_features_are_matched_by_name_not_position():
+    model = LogisticModel(("a", "b"), (2.0, -1.0), 0.5)
+    stored = model.to_dict()
+    reordered = LogisticModel.from_dict(stored, ("b", "a", "new"))
+    columns = {"a": np.array([1.0]), "b": np.array([3.0]), "new": np.array([7.0])}
+    assert reordered.log_odds(columns) == pytest.approx(model.log_odds(columns))
+    assert reordered.weights[2] == 0.0  # a feature the file does not know weighs nothing
+
+
+def test_a_missing_feature_is_an_error_not_a_zero():
+    model = LogisticModel(("a", "b"), (2.0, -1.0), 0.5)
+    with pytest.raises(KeyError, match="b"):
+        model.log_odds({"a": np.array([1.0])})
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"max_chars": 0}, "max_chars"),
+        ({"min_words_for_verdict": -5}, "min_words_for_verdict"),
+        ({"max_candidates": 0}, "max_candidates"),
+        ({"channel_margin": -1.0}, "channel_margin"),
+    ],
+)
+def test_config_refuses_values_that_cannot_work(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Config(**kwargs)
+
+
+def test_every_shipped_model_loads_with_its_features(analyzer):
+    models = analyzer.resources.models
+    assert models.decision.features[-1] == "rate_logit"
+    assert set(models.occurrence.features) < set(models.decision.features)
+    assert np.isfinite(models.threshold)

@@ -1,0 +1,69 @@
+"""The simulated spinners that the models are fitted on and measured with."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+
+from unspin.simulate import (
+    FITTING_FAMILIES,
+    HELD_OUT,
+    NEVER_SPUN,
+    Family,
+    Spinner,
+    forward_synonyms,
+    spin_corpus,
+)
+from unspin.tokenize import tokenize
+
+TEXT = (
+    "The minister said on Tuesday that the government would build new houses. "
+    "Officials said the houses would be ready before the winter, and the minister said "
+    "that people could apply in March. Critics said the plan was too small."
+)
+
+
+def test_held_out_family_is_never_a_fitting_family():
+    assert HELD_OUT not in FITTING_FAMILIES
+    assert set(FITTING_FAMILIES) | {HELD_OUT} == set(Family)
+
+
+@pytest.mark.parametrize("family", list(Family))
+def test_edits_point_at_the_spun_words_and_their_originals(lexicon, family):
+    table = forward_synonyms(family, lexicon)
+    spinner = Spinner(family, table, lexicon, rate=0.9, seed=3, consistent=1.0)
+    spun = spinner.spin(TEXT)
+    original_words = {t.norm for t in tokenize(TEXT)}
+    for edit in spun.edits:
+        assert edit.original in original_words
+        assert edit.original not in NEVER_SPUN
+        assert spun.spun[edit.start : edit.end].lower() != edit.original
+    # Rebuilding the original from the edits gives the input back.
+    pieces, cursor = [], 0
+    for edit in spun.edits:
+        pieces += [spun.spun[cursor : edit.start], edit.original]
+        cursor = edit.end
+    rebuilt = "".join(pieces) + spun.spun[cursor:]
+    assert rebuilt.lower() == TEXT.lower()
+
+
+def test_a_spinner_is_a_dictionary_one_spun_form_per_word(lexicon):
+    table = forward_synonyms(Family.MOBY, lexicon)
+    spinner = Spinner(Family.MOBY, table, lexicon, rate=0.9, seed=11, consistent=1.0)
+    spun = spinner.spin(TEXT)
+    forms = defaultdict(set)
+    for edit in spun.edits:
+        forms[edit.original].add(spun.spun[edit.start : edit.end].lower())
+    assert forms, "a rate of 0.9 must swap something"
+    assert all(len(f) == 1 for f in forms.values())
+    said = sum(1 for t in tokenize(TEXT) if t.norm == "said")
+    if "said" in forms:  # then every occurrence went, and "said" is gone from the text
+        assert len([e for e in spun.edits if e.original == "said"]) == said
+
+
+def test_rates_and_families_vary_across_a_corpus(lexicon):
+    spun = spin_corpus([TEXT] * 6, (Family.WORDNET, Family.WORDY), lexicon, seed=1)
+    assert {s.family for s in spun} == {Family.WORDNET, Family.WORDY}
+    rates = [s.rate for s in spun]
+    assert all(0.1 <= r <= 0.9 for r in rates) and len(set(rates)) == 6
