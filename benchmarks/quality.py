@@ -2,12 +2,15 @@
 
     .venv/bin/python benchmarks/quality.py [--data DIR] [--json PATH] [--limit N]
 
-Uses only the public API. Every input is taken in a fixed order (the train sample uses a fixed
-seed), so two runs of the same code print the same quality numbers; only the timings move.
+Uses the public API, except that the analyzer's known-phrase layer is rebuilt from the PPS train
+rows only (the package ships every row; the test split must stay unseen). Every input is taken
+in a fixed order (the train sample uses a fixed seed), so two runs of the same code print the
+same quality numbers; only the timings move.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -44,6 +47,8 @@ from rich.progress import track
 
 import unspin
 from unspin import Report
+from unspin.fingerprint import FingerprintIndex, PhraseSet
+from unspin.pipeline import screened
 
 # Neutral carriers for a bare phrase: the phrase sits mid-sentence, in the kind of prose where
 # tortured phrases turn up, with no neighbouring word that hints at the answer.
@@ -230,6 +235,16 @@ def detection_results(spun: Sequence[Report], originals: Sequence[Report]) -> li
 # --------------------------------------------------------------------------- main
 
 
+def train_only(analyzer: unspin.Analyzer) -> unspin.Analyzer:
+    """The analyzer with its fingerprint layer built from PPS train rows only.
+
+    The product ships every published row; a generalisation number needs the test rows unseen.
+    """
+    return dataclasses.replace(
+        analyzer, fingerprints=screened(FingerprintIndex.bundled(PhraseSet.TRAIN))
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argument_parser(
         "Measure unspin's restoration and detection quality on the shared evaluation data.",
@@ -243,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     train_phrases = train_sample(phrases)[: args.limit]
 
     started = time.perf_counter()
-    analyzer = unspin.default_analyzer()
+    analyzer = train_only(unspin.default_analyzer())
     analyzer.analyze("Warm-up sentence so that resource loading is timed on its own.")
     load_seconds = time.perf_counter() - started
     analyze = analyzer.analyze

@@ -30,7 +30,7 @@ from unspin.decide import (
     document_features,
     score_position,
 )
-from unspin.fingerprint import FingerprintIndex
+from unspin.fingerprint import FingerprintIndex, PhraseSet
 from unspin.lexicon import (
     MIN_ORIGINAL_ZIPF,
     MOBY,
@@ -293,7 +293,7 @@ def main() -> None:
     analyzer = Analyzer(
         lexicon=lexicon,
         lm=LanguageModel.load(),
-        fingerprints=FingerprintIndex.bundled(),
+        fingerprints=FingerprintIndex.bundled(PhraseSet.TRAIN),  # no evaluation rows
         terms=TermIndex.bundled(),
         params=DecisionParams.bundled(),
     )
