@@ -46,6 +46,7 @@ from unspin.decide import (
 from unspin.document import Document
 from unspin.lexicon import CHANNEL_FEATURES, MIN_ORIGINAL_ZIPF
 from unspin.logistic import LogisticModel, bundle, weights_path
+from unspin.phrases import PhraseSet
 from unspin.pipeline import Analyzer
 from unspin.resources import Resources
 from unspin.simulate import FITTING_FAMILIES, HELD_OUT, SpunText, spin_corpus
@@ -146,7 +147,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=SHARED_DATA)
     args = parser.parse_args()
     started = time.time()
-    resources = Resources(Config())
+    resources = Resources(Config(), phrases=PhraseSet.TRAIN)
     lexicon = resources.lexicon
     texts = samples(args.seed, args.articles, args.data)
     spun = spin_corpus(texts, FITTING_FAMILIES, lexicon, seed=args.seed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import pickle
 import subprocess
@@ -13,19 +14,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from unspin.fingerprint import (
-    BUNDLED_RESOURCE,
     FingerprintHit,
     FingerprintIndex,
     FingerprintRule,
+    PhraseSet,
     RuleSyntaxError,
     match_case,
     parse_rule,
 )
+from unspin.phrases import bundled_allow_list
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_PHRASES = REPO_ROOT.parent / "shared" / "data" / "tortured_phrases.jsonl"
 BUILD_SCRIPT = REPO_ROOT / "scripts" / "build_fingerprints.py"
-BUNDLED_FILE = REPO_ROOT / "src" / "unspin" / BUNDLED_RESOURCE
+DATA_DIR = REPO_ROOT / "src" / "unspin" / "data"
+BUILT_FILES = ("tortured_phrases.tsv", "tortured_phrases_train.tsv", "tortured_phrases.meta.json")
 
 needs_shared_data = pytest.mark.skipif(
     not SHARED_PHRASES.is_file(), reason="shared tortured-phrase data not available"
@@ -49,6 +52,18 @@ def index() -> FingerprintIndex:
 @pytest.fixture(scope="module")
 def bundled() -> FingerprintIndex:
     return FingerprintIndex.bundled()
+
+
+@pytest.fixture(scope="module")
+def bundled_train() -> FingerprintIndex:
+    return FingerprintIndex.bundled(PhraseSet.TRAIN)
+
+
+def shared_phrases(split: str | None = None) -> set[str]:
+    records = [json.loads(line) for line in SHARED_PHRASES.read_text(encoding="utf-8").splitlines()
+               if line.strip()]
+    return {" ".join(r["tortured"].lower().split()) for r in records
+            if split is None or r["split"] == split}
 
 
 def spans(hits: list[FingerprintHit]) -> list[tuple[int, int, str, str]]:
@@ -354,28 +369,53 @@ def test_bundled_index_loads_and_finds_known_phrases(bundled: FingerprintIndex) 
 
 
 @needs_shared_data
-def test_bundled_list_holds_no_test_phrase(bundled: FingerprintIndex) -> None:
-    records = [json.loads(line) for line in SHARED_PHRASES.read_text(encoding="utf-8").splitlines()
-               if line.strip()]
-    test_phrases = {" ".join(r["tortured"].lower().split()) for r in records
-                    if r["split"] == "test"}
-    train_phrases = {" ".join(r["tortured"].lower().split()) for r in records
-                     if r["split"] == "train"}
-    bundled_phrases = {rule.tortured for rule in bundled.rules}
+def test_train_list_holds_no_test_phrase(bundled_train: FingerprintIndex) -> None:
+    test_phrases = shared_phrases("test")
+    bundled_phrases = {rule.tortured for rule in bundled_train.rules}
     assert test_phrases, "the shared data should have a test split"
     assert bundled_phrases.isdisjoint(test_phrases)
-    assert bundled_phrases == train_phrases
+    assert bundled_phrases == shared_phrases("train") - bundled_allow_list()
 
 
 @needs_shared_data
-def test_bundled_file_is_what_the_build_script_writes(tmp_path: Path) -> None:
-    output = tmp_path / "phrases.tsv"
-    subprocess.run([sys.executable, str(BUILD_SCRIPT), str(SHARED_PHRASES), "--output",
-                    str(output)], check=True, capture_output=True)
-    assert output.read_text(encoding="utf-8") == BUNDLED_FILE.read_text(encoding="utf-8")
+def test_full_list_holds_every_published_row(bundled: FingerprintIndex) -> None:
+    everything = shared_phrases()
+    assert len(everything) == 7886
+    assert {rule.tortured for rule in bundled.rules} == everything - bundled_allow_list()
 
 
-def test_build_script_keeps_only_train_rows(tmp_path: Path) -> None:
+@needs_shared_data
+def test_full_list_catches_test_split_phrases_the_train_list_does_not(
+    bundled: FingerprintIndex, bundled_train: FingerprintIndex
+) -> None:
+    test_phrases = sorted(shared_phrases("test") - bundled_allow_list())
+    caught = train_caught = 0
+    for phrase in test_phrases:
+        text = f"In this paper the {phrase} is studied."
+        caught += phrase in [hit.text.lower() for hit in bundled.find(text)]
+        train_caught += any(hit.text.lower() == phrase for hit in bundled_train.find(text))
+    assert caught == len(test_phrases)
+    # A few test phrases differ from a train phrase only by a hyphen, which matching ignores.
+    assert train_caught < 0.01 * len(test_phrases)
+
+
+def test_allow_listed_terms_are_never_hits(bundled: FingerprintIndex) -> None:
+    text = "Screening for malignant growth and brain organization in facial expression processing"
+    assert bundled.find(text) == []
+    assert {"malignant growth", "brain organization"} <= bundled_allow_list()
+
+
+@needs_shared_data
+def test_bundled_files_are_what_the_build_script_writes(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, str(BUILD_SCRIPT), str(SHARED_PHRASES), "--out-dir",
+                    str(tmp_path)], check=True, capture_output=True)
+    for name in BUILT_FILES:
+        assert (tmp_path / name).read_text(encoding="utf-8") == (DATA_DIR / name).read_text(
+            encoding="utf-8"
+        ), name
+
+
+def test_build_script_writes_all_rows_train_rows_and_provenance(tmp_path: Path) -> None:
     source = tmp_path / "phrases.jsonl"
     rows = [
         {"tortured": "Profound  Learning", "expected": "deep learning", "split": "train"},
@@ -384,12 +424,34 @@ def test_build_script_keeps_only_train_rows(tmp_path: Path) -> None:
         {"tortured": "aardvark thing", "expected": "b", "split": "train"},
     ]
     source.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-    output = tmp_path / "phrases.tsv"
-    subprocess.run([sys.executable, str(BUILD_SCRIPT), str(source), "--output", str(output)],
+    subprocess.run([sys.executable, str(BUILD_SCRIPT), str(source), "--out-dir", str(tmp_path)],
                    check=True, capture_output=True)
-    body = [line for line in output.read_text(encoding="utf-8").splitlines()
-            if not line.startswith("#")]
-    assert body == ["aardvark thing\tb", "profound learning\tdeep learning"]
+
+    def body(name: str) -> list[str]:
+        return [line for line in (tmp_path / name).read_text(encoding="utf-8").splitlines()
+                if not line.startswith("#")]
+
+    assert body("tortured_phrases_train.tsv") == [
+        "aardvark thing\tb", "profound learning\tdeep learning"
+    ]
+    assert body("tortured_phrases.tsv") == [
+        "aardvark thing\tb\ttrain",
+        "profound learning\tdeep learning\ttrain",
+        "secret phrase\thidden\ttest",
+    ]
+    meta = json.loads((tmp_path / "tortured_phrases.meta.json").read_text(encoding="utf-8"))
+    assert meta["rows"] == 3 and meta["rows_by_split"] == {"train": 2, "test": 1}
+    assert meta["licence"] == "CC BY 4.0" and meta["snapshot"] == "2026-03-06"
+    full = (tmp_path / "tortured_phrases.tsv").read_bytes()
+    assert meta["sha256"] == hashlib.sha256(full).hexdigest()
+
+
+def test_build_script_refuses_an_unknown_split(tmp_path: Path) -> None:
+    source = tmp_path / "phrases.jsonl"
+    source.write_text(json.dumps({"tortured": "a b", "expected": "c", "split": "dev"}) + "\n")
+    result = subprocess.run([sys.executable, str(BUILD_SCRIPT), str(source), "--out-dir",
+                             str(tmp_path)], capture_output=True, text=True)
+    assert result.returncode != 0 and "split must be one of" in result.stderr
 
 
 def test_rules_built_in_code_are_checked_too() -> None:

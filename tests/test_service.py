@@ -54,7 +54,9 @@ def assert_error(response, status: int, error: str) -> dict:
 def test_healthz_reports_ok_and_the_installed_version(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "version": metadata.version("unspin")}
+    body = response.json()
+    assert (body["status"], body["version"]) == ("ok", metadata.version("unspin"))
+    assert body["phrase_list"]["licence"] == "CC BY 4.0"  # attribution travels with the list
 
 
 def test_analyze_returns_spans_that_slice_the_submitted_text(client):

@@ -4,7 +4,75 @@ from __future__ import annotations
 
 import typer
 
+from unspin.profile import DictFormat
+
 app = typer.Typer(help="Detect and reverse automated text spinning.", no_args_is_help=True)
+
+
+# --- version and spinner profiles (shared by check, restore, screen, serve) ---
+
+
+def _show_version(value: bool) -> None:
+    if not value:
+        return
+    from unspin.phrases import phrase_list_info
+    from unspin.service import _package_version
+
+    typer.echo(f"unspin {_package_version()}")
+    typer.echo(phrase_list_info().summary())
+    raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_show_version,
+        is_eager=True,
+        help="Show the version and the tortured-phrase list in use, then exit.",
+    ),
+) -> None:
+    """Detect and reverse automated text spinning."""
+
+
+PROFILE_OPTION = typer.Option(
+    None, "--profile", help="Spinner profile (JSON) whose pairs to try first", show_default=False
+)
+SPINNER_DICT_OPTION = typer.Option(
+    None,
+    "--spinner-dict",
+    help="A spinner's own dictionary (a|b groups, {a|b} spintax, TSV/CSV original,spun)",
+    show_default=False,
+)
+DICT_FORMAT_OPTION = typer.Option(
+    None, "--dict-format", case_sensitive=False, help="Layout of --spinner-dict (default: guess)"
+)
+
+
+def _profile_source(profile: str | None, spinner_dict: str | None, dict_format: DictFormat | None):
+    """Where the profile comes from, checked by loading it once here; None without one."""
+    from unspin.profile import ProfileError, ProfileSource
+
+    if profile is None and spinner_dict is None:
+        if dict_format is not None:
+            raise typer.BadParameter("--dict-format needs --spinner-dict")
+        return None
+    try:
+        source = ProfileSource(profile, spinner_dict, dict_format)
+        loaded = source.load()
+    except (ProfileError, ValueError) as error:
+        raise typer.BadParameter(str(error)) from error
+    for note in loaded.notes:
+        typer.echo(f"unspin: {note}", err=True)
+    return source
+
+
+def _load_profile(profile: str | None, spinner_dict: str | None, dict_format: DictFormat | None):
+    """The profile named by --profile / --spinner-dict (both: merged), or None."""
+    source = _profile_source(profile, spinner_dict, dict_format)
+    return source.load() if source is not None else None
+
 
 # --- core commands (check, restore) ---
 
@@ -36,17 +104,18 @@ def _read_text(file: str) -> str:
         raise typer.BadParameter(f"{file}: {error}") from error
 
 
-def _analyze_file(file: str, as_json: bool):
+def _analyze_file(file: str, as_json: bool, profile=None):
     """The report for FILE; with --json it is printed here and None comes back."""
     import json
 
     from unspin.pipeline import analyze
+    from unspin.profile import ProfileError, analyze_with_profile
     from unspin.tokenize import InputError
 
     text = _read_text(file)
     try:
-        report = analyze(text)
-    except InputError as error:
+        report = analyze_with_profile(analyze, text, profile)
+    except (InputError, ProfileError) as error:
         raise typer.BadParameter(f"{file}: {error}") from error
     if not as_json:
         return report
@@ -58,12 +127,15 @@ def _analyze_file(file: str, as_json: bool):
 def check_command(
     file: str = typer.Argument(..., help="Text file to check, or - for standard input"),
     as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON"),
+    profile: str | None = PROFILE_OPTION,
+    spinner_dict: str | None = SPINNER_DICT_OPTION,
+    dict_format: DictFormat | None = DICT_FORMAT_OPTION,
 ) -> None:
     """Say whether FILE looks machine-spun and list the spun spans with proposed originals."""
     from rich.console import Console
     from rich.table import Table
 
-    report = _analyze_file(file, as_json)
+    report = _analyze_file(file, as_json, _load_profile(profile, spinner_dict, dict_format))
     if report is None:
         return
     console = Console()
@@ -90,6 +162,9 @@ def restore_command(
     file: str = typer.Argument(..., help="Text file to restore, or - for standard input"),
     diff: bool = typer.Option(False, "--diff", help="Show a coloured word diff"),
     as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON"),
+    profile: str | None = PROFILE_OPTION,
+    spinner_dict: str | None = SPINNER_DICT_OPTION,
+    dict_format: DictFormat | None = DICT_FORMAT_OPTION,
 ) -> None:
     """Print FILE with every spun span replaced by its most likely original wording."""
     from rich.console import Console
@@ -97,7 +172,7 @@ def restore_command(
 
     from unspin.render import word_diff
 
-    report = _analyze_file(file, as_json)
+    report = _analyze_file(file, as_json, _load_profile(profile, spinner_dict, dict_format))
     if report is None:
         return
     if not diff:
@@ -249,6 +324,9 @@ def screen_command(
     scheduler: str = typer.Option(None, "--scheduler", help="dask scheduler address"),
     limit: int = typer.Option(None, "--limit", min=1, help="Stop after N new documents"),
     force: bool = typer.Option(False, "--force", help="Replace an existing --out"),
+    profile: str | None = PROFILE_OPTION,
+    spinner_dict: str | None = SPINNER_DICT_OPTION,
+    dict_format: DictFormat | None = DICT_FORMAT_OPTION,
 ) -> None:
     """Screen a corpus into a Parquet table; rerun the same command to resume after a kill."""
     import os
@@ -278,6 +356,7 @@ def screen_command(
         scheduler=scheduler,
         limit=limit,
         overwrite=force,
+        profile=_profile_source(profile, spinner_dict, dict_format),
     )
     console = Console(stderr=True)
     columns = (
@@ -344,6 +423,9 @@ def serve(
         None, min=1, help="Largest request body accepted (default 500,000 bytes)."
     ),
     log_level: str = typer.Option("info", help="uvicorn log level."),
+    profile: str | None = PROFILE_OPTION,
+    spinner_dict: str | None = SPINNER_DICT_OPTION,
+    dict_format: DictFormat | None = DICT_FORMAT_OPTION,
 ) -> None:
     """Serve the web page at / and the HTTP API (/v1/analyze, /v1/restore, /openapi.json)."""
     import uvicorn
@@ -351,7 +433,127 @@ def serve(
     from unspin.pipeline import default_analyzer
     from unspin.service import DEFAULT_MAX_BYTES, create_app
 
+    loaded = _load_profile(profile, spinner_dict, dict_format)  # server-wide, read once
+    if loaded is not None:
+        typer.echo(f"unspin: using {loaded.describe()}", err=True)
     typer.echo("unspin: loading language resources…", err=True)
     default_analyzer()  # load now, so the first request is not the slow one
-    app_ = create_app(max_bytes=max_bytes or DEFAULT_MAX_BYTES)
+    app_ = create_app(max_bytes=max_bytes or DEFAULT_MAX_BYTES, profile=loaded)
     uvicorn.run(app_, host=host, port=port, log_level=log_level)
+
+
+# --- phrases sub-commands (the published tortured-phrase list) ---
+
+phrases_app = typer.Typer(
+    help="The published tortured-phrase list: provenance, updates, allow-list.",
+    no_args_is_help=True,
+)
+app.add_typer(phrases_app, name="phrases")
+
+
+@phrases_app.command("info")
+def phrases_info_command(
+    as_json: bool = typer.Option(False, "--json", help="Print the details as JSON"),
+) -> None:
+    """Show where the tortured-phrase list in use came from: source, snapshot, licence, hash."""
+    import json
+
+    from unspin.phrases import phrase_list_info
+
+    info = phrase_list_info()
+    if as_json:
+        typer.echo(json.dumps(info.to_dict(), ensure_ascii=False, indent=1))
+        return
+    fields = {
+        "list": info.name,
+        "credit": info.credit,
+        "source": info.source,
+        "snapshot": info.snapshot,
+        "licence": f"{info.licence} ({info.licence_url})",
+        "rows": f"{info.rows:,}",
+        "sha256": info.sha256,
+        "copy": f"{info.origin}: {info.path}",
+        "allow-listed": f"{info.allowed:,} listed phrases not reported",
+        "changes": info.changes,
+    }
+    for key, value in fields.items():
+        typer.echo(f"{key + ':':14}{value}")
+
+
+@phrases_app.command("update")
+def phrases_update_command(
+    file: str = typer.Argument(..., help="A PPS export: CSV, TSV, JSON or JSON Lines"),
+    replace: bool = typer.Option(
+        False, "--replace", help="Use only the export's rows (default: merge into the list)"
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show the changes, write nothing"),
+    snapshot: str | None = typer.Option(
+        None, "--snapshot", help="Date of the export, YYYY-MM-DD (default: today)"
+    ),
+) -> None:
+    """Load a newer PPS export into your copy of the list (in the user data directory)."""
+    from datetime import date
+    from pathlib import Path
+
+    from unspin.phrases import PhraseListError, update
+
+    if snapshot is not None:
+        try:
+            date.fromisoformat(snapshot)
+        except ValueError:
+            raise typer.BadParameter(f"--snapshot {snapshot!r} is not a YYYY-MM-DD date") from None
+    try:
+        summary = update(Path(file), replace=replace, dry_run=dry_run, snapshot=snapshot)
+    except PhraseListError as error:
+        raise typer.BadParameter(str(error)) from error
+    for line in summary.skipped[:10]:
+        typer.echo(f"skipped {line}", err=True)
+    if len(summary.skipped) > 10:
+        typer.echo(f"skipped {len(summary.skipped) - 10:,} more rows", err=True)
+    typer.echo(
+        f"{summary.read:,} rows read: {summary.added:,} added, {summary.changed:,} changed, "
+        f"{summary.unchanged:,} unchanged, {summary.removed:,} removed, "
+        f"{len(summary.skipped):,} skipped; the list now has {summary.rows:,} rows"
+    )
+    typer.echo(f"wrote {summary.path}" if summary.written else "dry run: nothing written")
+
+
+@phrases_app.command("allow")
+def phrases_allow_command(
+    terms: list[str] = typer.Argument(  # noqa: B008
+        None, help="Legitimate terms never to report, e.g. 'malignant growth'"
+    ),
+    remove: bool = typer.Option(False, "--remove", help="Take the terms off your allow-list"),
+) -> None:
+    """Allow-list terms the list flags but people really write; without TERMS, list them."""
+    from unspin.phrases import (
+        PhraseListError,
+        allow,
+        bundled_allow_list,
+        disallow,
+        user_allow_list,
+        user_data_dir,
+    )
+
+    try:
+        if not terms:
+            for term in sorted(bundled_allow_list()):
+                typer.echo(f"{term}\t(bundled)")
+            for term in sorted(user_allow_list() - bundled_allow_list()):
+                typer.echo(f"{term}\t(yours)")
+            return
+        changed = disallow(terms) if remove else allow(terms)
+    except PhraseListError as error:
+        raise typer.BadParameter(str(error)) from error
+    verb = "removed" if remove else "allowed"
+    typer.echo(f"{verb} {len(changed)} term(s){': ' + ', '.join(changed) if changed else ''}")
+    if changed:
+        typer.echo(f"allow-list: {user_data_dir() / 'allowlist.txt'}")
+
+
+@phrases_app.command("reset")
+def phrases_reset_command() -> None:
+    """Go back to the bundled list (removes your updated copy; the allow-list stays)."""
+    from unspin.phrases import reset
+
+    typer.echo("removed your copy of the list" if reset() else "already using the bundled list")

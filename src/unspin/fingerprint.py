@@ -48,12 +48,13 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 
 import ahocorasick
 import numpy as np
 
-BUNDLED_RESOURCE = "data/tortured_phrases_train.tsv"
+from unspin.phrases import ALL_RESOURCE, PhraseSet, tortured_pairs
+
+BUNDLED_RESOURCE = ALL_RESOURCE  # every published row; PhraseSet.TRAIN reads the train file
 
 # The text is matched as one byte per character: Windows-1252 (ASCII, Latin-1 letters, curly
 # quotes and dashes), with every other character replaced by one of two placeholder bytes that
@@ -256,10 +257,13 @@ class FingerprintIndex:
             self._automaton.make_automaton()
 
     @classmethod
-    def bundled(cls) -> FingerprintIndex:
-        """The train-split tortured phrases shipped with the package."""
-        text = resources.files("unspin").joinpath(BUNDLED_RESOURCE).read_text(encoding="utf-8")
-        return cls.from_pairs(_read_tsv(text, BUNDLED_RESOURCE))
+    def bundled(cls, phrases: PhraseSet = PhraseSet.ALL) -> FingerprintIndex:
+        """The published tortured phrases, less the allow-list.
+
+        ALL: every row (the user's updated copy when there is one); TRAIN: the fixed train
+        split as bundled, for benchmarks that must not have seen the test rows.
+        """
+        return cls.from_pairs(tortured_pairs(PhraseSet(phrases)))
 
     @classmethod
     def from_pairs(cls, pairs: Iterable[tuple[str, str]]) -> FingerprintIndex:
@@ -638,15 +642,3 @@ def _window_size(value: str, fail: _Fail) -> int:
     if not value.isdigit() or int(value) < 1:
         raise fail(f"'~{value}' is not a window: write ~N with N a whole number of words >= 1")
     return int(value)
-
-
-def _read_tsv(text: str, name: str) -> list[tuple[str, str]]:
-    pairs = []
-    for line_number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        fields = line.split("\t")
-        if len(fields) != 2:
-            raise ValueError(f"{name} line {line_number}: expected 'tortured<TAB>expected'")
-        pairs.append((fields[0], fields[1]))
-    return pairs

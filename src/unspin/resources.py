@@ -11,13 +11,19 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from unspin.config import Config
+from unspin.phrases import PhraseSet
 
 
 @dataclass
 class Resources:
-    """Lazily loaded resources; `Resources()` shares nothing with another instance."""
+    """Lazily loaded resources; `Resources()` shares nothing with another instance.
+
+    `phrases` picks the published tortured-phrase rows behind the fingerprint and known-term
+    layers: ALL for the product, TRAIN for benchmarks that measure on the held-out test rows.
+    """
 
     config: Config = field(default_factory=Config)
+    phrases: PhraseSet = PhraseSet.ALL
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @cached_property
@@ -43,14 +49,15 @@ class Resources:
         from unspin.pipeline import screened
 
         with self._lock:
-            return screened(FingerprintIndex.bundled())
+            return screened(FingerprintIndex.bundled(self.phrases))
 
     @cached_property
     def terms(self):
         from unspin.candidates import TermIndex
+        from unspin.phrases import tortured_pairs
 
         with self._lock:
-            return TermIndex.bundled()
+            return TermIndex.from_pairs(tortured_pairs(self.phrases))
 
     @cached_property
     def models(self):

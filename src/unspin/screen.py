@@ -31,6 +31,7 @@ from unspin.ingest import (
     iter_documents,
     load_deferred,
 )
+from unspin.profile import ProfileSource, analyze_with_profile
 
 RESULT_SCHEMA = pa.schema(
     [
@@ -62,6 +63,7 @@ class ScreenOptions:
     dask_processes: bool = True
     limit: int | None = None  # stop (resumably) after this many new documents
     overwrite: bool = False  # replace an existing output that no unfinished job belongs to
+    profile: ProfileSource | None = None  # spinner profile; each worker loads it once
 
 
 @dataclass(slots=True)
@@ -96,11 +98,16 @@ def _error_row(document: Document, error: str) -> dict:
     }
 
 
-def analyze_batch(documents: list[Document], ingest: IngestOptions | None = None) -> list[dict]:
+def analyze_batch(
+    documents: list[Document],
+    ingest: IngestOptions | None = None,
+    profile: ProfileSource | None = None,
+) -> list[dict]:
     """Result rows for a batch; runs in a worker, where the analyzer is built once and cached."""
     from unspin.pipeline import default_analyzer
 
     analyzer = default_analyzer()
+    loaded = profile.load() if profile is not None else None  # cached per process
     rows = []
     for deferred in documents:
         document = load_deferred(deferred, ingest or IngestOptions())
@@ -108,7 +115,7 @@ def analyze_batch(documents: list[Document], ingest: IngestOptions | None = None
             rows.append(_error_row(document, document.error))
             continue
         try:
-            report = analyzer.analyze(document.text)
+            report = analyze_with_profile(analyzer.analyze, document.text, loaded)
         except Exception as exc:  # one bad document must not kill the job
             rows.append(_error_row(document, f"analysis failed: {type(exc).__name__}: {exc}"))
             continue
@@ -258,7 +265,7 @@ def _run_local(batches: Iterator[list[Document]], options: ScreenOptions) -> Ite
     workers = options.workers
     if workers <= 1:
         for batch in batches:
-            yield analyze_batch(batch, options.ingest)
+            yield analyze_batch(batch, options.ingest, options.profile)
         return
     # Build the analyzer once here and fork: workers share its memory copy-on-write and skip the
     # multi-second load. Where fork is unavailable each forkserver worker builds its own.
@@ -266,6 +273,8 @@ def _run_local(batches: Iterator[list[Document]], options: ScreenOptions) -> Ite
         from unspin.pipeline import default_analyzer
 
         default_analyzer().analyze("Warm the lazy caches once, before forking.")
+        if options.profile is not None:
+            options.profile.load()  # read once here; the forked workers inherit it
         context = get_context("fork")
     else:
         context = get_context("forkserver")
@@ -276,7 +285,7 @@ def _run_local(batches: Iterator[list[Document]], options: ScreenOptions) -> Ite
     ) as pool:
         pending: set[Future] = set()
         for batch in batches:
-            pending.add(pool.submit(analyze_batch, batch, options.ingest))
+            pending.add(pool.submit(analyze_batch, batch, options.ingest, options.profile))
             if len(pending) >= 2 * workers:
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
@@ -305,7 +314,9 @@ def _run_dask(batches: Iterator[list[Document]], options: ScreenOptions) -> Iter
         window = as_completed()
         in_flight = 0
         for batch in batches:
-            window.add(client.submit(analyze_batch, batch, options.ingest, pure=False))
+            window.add(
+                client.submit(analyze_batch, batch, options.ingest, options.profile, pure=False)
+            )
             in_flight += 1
             if in_flight >= 2 * max(options.workers, 1):
                 yield next(window).result()

@@ -22,7 +22,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from unspin import tokenize
 from unspin.model import Report
+from unspin.phrases import phrase_list_info
 from unspin.pipeline import Analyzer, default_analyzer
+from unspin.profile import Profile, analyze_with_profile
 from unspin.tokenize import InputError
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -106,9 +108,24 @@ class ErrorOut(BaseModel):
     detail: str = Field(description="What was wrong, for people.")
 
 
+class PhraseListOut(BaseModel):
+    """Provenance of the tortured-phrase list the server uses (CC BY 4.0 attribution)."""
+
+    summary: str
+    rows: int = Field(ge=0)
+    snapshot: str
+    sha256: str
+    licence: str
+    credit: str
+    source: str
+    origin: str = Field(description='"bundled" or "user" (updated with `unspin phrases update`)')
+
+
 class HealthOut(BaseModel):
     status: str
     version: str
+    phrase_list: PhraseListOut
+    profile: str | None = Field(None, description="The server-wide spinner profile, if any.")
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -230,12 +247,27 @@ HTTP_ERROR_NAMES = {
 }
 
 
-def create_app(analyzer: Analyzer | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> FastAPI:
-    """Build the app; tests inject an analyzer, `unspin serve` uses the shared default one."""
+def create_app(
+    analyzer: Analyzer | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    profile: Profile | None = None,
+) -> FastAPI:
+    """Build the app; tests inject an analyzer, `unspin serve` uses the shared default one.
+
+    `profile` (a spinner profile) applies to every request: it is loaded once, at start-up.
+    """
     get_analyzer: Callable[[], Analyzer] = (
         (lambda: analyzer) if analyzer is not None else default_analyzer
     )
     version = _package_version()
+    phrases = phrase_list_info()
+    phrase_list = PhraseListOut(
+        summary=phrases.summary(),
+        **{
+            name: getattr(phrases, name) for name in PhraseListOut.model_fields if name != "summary"
+        },
+    )
+    profile_line = profile.describe() if profile is not None else None
 
     app = FastAPI(
         title="unspin",
@@ -265,14 +297,18 @@ def create_app(analyzer: Analyzer | None = None, max_bytes: int = DEFAULT_MAX_BY
     async def run_analyzer(text: str) -> Report:
         try:
             # The analyzer is CPU-bound sync code; keep the event loop free for other requests.
-            return await run_in_threadpool(get_analyzer().analyze, text)
+            return await run_in_threadpool(
+                analyze_with_profile, get_analyzer().analyze, text, profile
+            )
         except ValueError as exc:
             raise ApiError(422, "rejected", str(exc)) from exc
 
     @app.get("/healthz", response_model=HealthOut, tags=["service"])
     async def healthz() -> HealthOut:
         """Liveness probe; does not load language resources."""
-        return HealthOut(status="ok", version=version)
+        return HealthOut(
+            status="ok", version=version, phrase_list=phrase_list, profile=profile_line
+        )
 
     @app.post("/v1/analyze", response_model=ReportOut, responses=ERROR_RESPONSES, tags=["analyze"])
     async def analyze_text(body: TextIn) -> ReportOut:
