@@ -42,6 +42,7 @@ from metrics import (
     relative_reduction,
 )
 from rich.console import Console
+from rich.progress import track
 from stages import (
     StageCounts,
     restored_units,
@@ -49,7 +50,6 @@ from stages import (
     units_from_alignment,
     units_from_edits,
 )
-from rich.progress import track
 
 import unspin
 from unspin import Report

@@ -94,15 +94,25 @@ def restored_units(restored_spans: Sequence, units: Sequence[Unit]) -> int:
         proposal = by_range.get((unit.start, unit.end))
         if proposal is None:  # an article carried into the span: compare the words it ends with
             proposal = next(
-                (s.original.lower() for s in restored_spans
-                 if s.end == unit.end and s.start < unit.start),
+                (
+                    s.original.lower()
+                    for s in restored_spans
+                    if s.end == unit.end and s.start < unit.start
+                ),
                 None,
             )
             if proposal is not None:
-                proposal = " ".join(proposal.split()[-len(unit.original.split()):])
+                proposal = " ".join(proposal.split()[-len(unit.original.split()) :])
         found += proposal == unit.original
     return found
 
 
-__all__ = ["StageCounts", "Unit", "stage_counts", "units_from_alignment", "units_from_edits",
-           "restored_units", "words_with_offsets"]
+__all__ = [
+    "StageCounts",
+    "Unit",
+    "stage_counts",
+    "units_from_alignment",
+    "units_from_edits",
+    "restored_units",
+    "words_with_offsets",
+]

@@ -35,12 +35,15 @@ from unspin.decide import (
     DOCUMENT_FEATURES,
     FIXED_WEIGHTS,
     OCCURRENCE_FEATURES,
+    Models,
     apply_decision_model,
     choose,
+    decision_columns,
     decode,
     document_evidence,
     estimate_rate,
     pool,
+    rank,
     score_slots,
 )
 from unspin.document import Document
@@ -75,9 +78,10 @@ def samples(seed: int, articles: int | None, data: Path) -> list[str]:
     return found
 
 
-def labelled_document(analyzer: Analyzer, spun: SpunText | None, text: str) -> tuple[Document, list]:
+def labelled_document(
+    analyzer: Analyzer, spun: SpunText | None, text: str
+) -> tuple[Document, list]:
     """Candidates and features of one sample, and per slot the index of the true original."""
-    doc = Document(text=text, tokens=[])
     doc = analyzer_document_features(analyzer, text)
     truth = {}
     if spun is not None:
@@ -91,16 +95,9 @@ def labelled_document(analyzer: Analyzer, spun: SpunText | None, text: str) -> t
 
 
 def analyzer_document_features(analyzer: Analyzer, text: str) -> Document:
-    from unspin.candidates import sentence_words
-    from unspin.pipeline import _tokens_inside
-    from unspin.tokenize import tokenize
-
+    """Candidates with their context and pooled features, before any decision."""
     resources = analyzer.resources
-    doc = Document(text=text, tokens=tokenize(text))
-    doc.sentences = list(sentence_words(doc.tokens))
-    doc.hits = resources.fingerprints.find(text)
-    doc.frozen = _tokens_inside(doc.tokens, doc.hits)
-    analyzer.propose(doc)
+    doc = analyzer.candidates(text)
     score_slots(doc, resources.lm, resources.lexicon)
     pool(doc, resources.lexicon)
     return doc
@@ -126,7 +123,7 @@ def fit_channel(resources: Resources, spun: list[SpunText]) -> LogisticModel:
             links = {
                 o: bits
                 for o, bits in lexicon.links(form).items()
-                if lexicon._phrase_zipf(o) >= MIN_ORIGINAL_ZIPF
+                if lexicon.phrase_zipf(o) >= MIN_ORIGINAL_ZIPF
             }
             if edit.original not in links or len(links) < 2:
                 continue
@@ -151,13 +148,13 @@ def main() -> None:
     lexicon = resources.lexicon
     texts = samples(args.seed, args.articles, args.data)
     spun = spin_corpus(texts, FITTING_FAMILIES, lexicon, seed=args.seed)
-    print(f"{len(texts)} samples, {sum(len(t.split()) for t in texts):,} words; "
-          f"families {', '.join(FITTING_FAMILIES)} (held out: {HELD_OUT})")
+    print(
+        f"{len(texts)} samples, {sum(len(t.split()) for t in texts):,} words; "
+        f"families {', '.join(FITTING_FAMILIES)} (held out: {HELD_OUT})"
+    )
 
     channel = fit_channel(resources, spun)
-    lexicon.channel = channel
-    lexicon._origins_cache.clear()
-    lexicon._ranked_cache.clear()
+    lexicon.set_channel(channel)
 
     analyzer = Analyzer(resources)
     spun_docs, spun_labels, clean_docs = [], [], []
@@ -168,19 +165,37 @@ def main() -> None:
         clean_docs.append(labelled_document(analyzer, None, sample.original)[0])
 
     docs = spun_docs + clean_docs
-    y = np.concatenate([l for labels in spun_labels for l in labels]
-                       + [np.zeros(len(s.originals)) for d in clean_docs for s in d.slots])
-    occurrence = LogisticModel.fit(OCCURRENCE_FEATURES, stacked(docs, OCCURRENCE_FEATURES), y,
-                                   fixed=FIXED_WEIGHTS)
+    labels = [*spun_labels, *[[np.zeros(len(s.originals)) for s in d.slots] for d in clean_docs]]
+    y = np.concatenate([row for doc_labels in labels for row in doc_labels])
+    occurrence = LogisticModel.fit(
+        OCCURRENCE_FEATURES, stacked(docs, OCCURRENCE_FEATURES), y, fixed=FIXED_WEIGHTS
+    )
+    decision_rows: dict[str, list] = defaultdict(list)
+    slot_labels = []
+    for doc, doc_labels in zip(docs, labels, strict=True):
+        rank(doc, occurrence)
+        doc.spin_rate = estimate_rate(doc)
+        if not doc.slots:
+            continue
+        for name, values in decision_columns(doc).items():
+            decision_rows[name].append(values)
+        slot_labels += [
+            float(row[int(np.argmax(s.log_odds))])
+            for s, row in zip(doc.slots, doc_labels, strict=True)
+        ]
+    decision = LogisticModel.fit(
+        DECISION_FEATURES,
+        {k: np.concatenate(v) for k, v in decision_rows.items()},
+        np.array(slot_labels),
+    )
+    models = Models(
+        occurrence,
+        decision,
+        LogisticModel(DOCUMENT_FEATURES, tuple(0.0 for _ in DOCUMENT_FEATURES), 0.0),
+        0.0,
+    )
     for doc in docs:
-        doc.spin_rate = estimate_rate(doc, occurrence)
-        rate_logit = np.log(max(doc.spin_rate, 0.005) / (1 - min(doc.spin_rate, 0.95)))
-        for slot in doc.slots:
-            slot.columns["rate_logit"] = np.full(len(slot.originals), rate_logit)
-    decision = LogisticModel.fit(DECISION_FEATURES, stacked(docs, DECISION_FEATURES), y,
-                                 fixed=FIXED_WEIGHTS)
-    for doc in docs:
-        apply_decision_model(doc, decision)
+        apply_decision_model(doc, models)
 
     clean_words = sum(d.word_count for d in clean_docs)
     threshold = 0.0
@@ -189,22 +204,26 @@ def main() -> None:
         threshold = float(candidate)
         if false / clean_words * 1000 <= FALSE_EDIT_BUDGET:
             break
-    print(f"threshold {threshold:.2f}: "
-          f"{sum(len(choose(d, threshold)) for d in clean_docs) / clean_words * 1000:.2f} "
-          "false edits per 1,000 clean words")
+    print(
+        f"threshold {threshold:.2f}: "
+        f"{sum(len(choose(d, threshold)) for d in clean_docs) / clean_words * 1000:.2f} "
+        "false edits per 1,000 clean words"
+    )
 
-    from unspin.decide import Models
-
-    models = Models(occurrence, decision, LogisticModel(DOCUMENT_FEATURES,
-                    tuple(0.0 for _ in DOCUMENT_FEATURES), 0.0), threshold)
+    models = Models(occurrence, decision, models.document, threshold)
     rows = defaultdict(list)
     for doc in docs:
         decode(doc, resources.lm, lexicon, models, passes=0)
         for name, value in document_evidence(doc, resources.lm, lexicon).items():
             rows[name].append(value)
     doc_labels = np.array([1.0] * len(spun_docs) + [0.0] * len(clean_docs))
-    document = LogisticModel.fit(DOCUMENT_FEATURES, {k: np.array(v) for k, v in rows.items()},
-                                 doc_labels, fixed=DOCUMENT_FIXED, l2=0.1)
+    document = LogisticModel.fit(
+        DOCUMENT_FEATURES,
+        {k: np.array(v) for k, v in rows.items()},
+        doc_labels,
+        fixed=DOCUMENT_FIXED,
+        l2=0.1,
+    )
 
     payload = {
         "channel": channel.to_dict(),

@@ -136,3 +136,31 @@ def test_indefinite_article_follows_the_restored_word():
     # Nothing to do when the article already fits the original.
     same = Span(10, 28, "irregular woodland", "arbitrary forest", 0.9, "thesaurus")
     assert with_article(text, same) == same
+
+
+def _slot(start: int, end: int, accept: float, original: str = "x"):
+    import numpy as np
+
+    from unspin.document import Slot
+
+    slot = Slot(sentence=0, start=start, end=end, first=start, last=end, spun="s")
+    slot.add(original, 0, 0.0, "thesaurus")
+    slot.log_odds = np.array([accept])
+    slot.accept = accept
+    return slot
+
+
+def test_choice_takes_the_best_set_of_non_overlapping_rewrites():
+    """Greedy left-to-right would take the first phrase and lose two better words."""
+    from unspin.decide import choose
+    from unspin.document import Document
+
+    doc = Document(text="", tokens=[], sentences=[[0, 1, 2, 3]])
+    phrase = _slot(0, 2, 3.0, "a phrase")
+    first, second = _slot(0, 1, 2.5, "one"), _slot(1, 2, 2.0, "two")
+    weak = _slot(3, 4, 0.5, "weak")
+    doc.slots = [phrase, first, second, weak]
+    chosen = choose(doc, threshold=1.0)
+    assert [d.original for d in chosen] == ["one", "two"]  # 1.5 + 1.0 beats 2.0
+    assert [d.original for d in choose(doc, threshold=2.2)] == ["a phrase"]
+    assert choose(doc, threshold=5.0) == []

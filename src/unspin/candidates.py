@@ -20,7 +20,6 @@ from unspin.model import Candidate, Token
 from unspin.tokenize import is_word
 
 
-
 def sentence_words(tokens: Sequence[Token]) -> Iterator[list[int]]:
     """Indices of the word tokens of each sentence, in order."""
     current: list[int] = []

@@ -20,8 +20,10 @@ class Config:
     # --- decisions
     min_words_for_verdict: int = 30  # shorter texts get no document verdict
     rescoring_passes: int = 1  # joint passes with restored neighbours after the first
-    # log-odds a rewrite needs; None takes the calibrated value from weights.json
+    # log-odds a rewrite needs; None takes the calibrated value from weights.json (set for a
+    # false-edit budget on clean text) ...
     threshold: float | None = None
+    spun_threshold: float = 0.0  # ... and in a document judged spun: even odds
     profile_prior: float = 4.0  # channel log-odds of a pair listed in a loaded profile
 
     def __post_init__(self) -> None:

@@ -52,7 +52,18 @@ POOLED_FEATURES = (
     "original_deficit",  # log10 of the original's rate here over its usual rate (missing: low)
 )
 OCCURRENCE_FEATURES = (*LOCAL_FEATURES, *POOLED_FEATURES)
-DECISION_FEATURES = (*OCCURRENCE_FEATURES, "rate_logit")
+# The decision model judges only each slot's best-ranked original: is it right?
+DECISION_FEATURES = (
+    "occurrence",  # the occurrence model's log-odds of the best original
+    "margin",  # ... minus that of the runner-up: a clear winner is more often right
+    "rate_logit",  # logit of the document's estimated spin rate
+    "spun_count",
+    "pair_top",
+    "pair_gain",
+    "name",
+    "length_change",
+    "derived",
+)
 # Priors a simulation cannot teach (it has no profiles and no real tortured phrases): fixed.
 FIXED_WEIGHTS = {"known_term": 6.0, "profile": 6.0}
 
@@ -133,9 +144,7 @@ def neighbours(
     left: list[str] = []
     position = start - 1
     while position >= 0 and len(left) < 2:
-        owner = next(
-            (s for s, (e, _) in chosen.items() if s <= position < e and e <= start), None
-        )
+        owner = next((s for s, (e, _) in chosen.items() if s <= position < e and e <= start), None)
         if owner is None:
             left.insert(0, words[position])
             position -= 1
@@ -211,7 +220,9 @@ def local_columns(slot: Slot, doc: Document, lm: LanguageModel) -> dict[str, np.
         "length_distance": np.abs(lengths - spun_words),
         "channel": np.array(slot.channel, dtype=float),
         "name": np.full(len(lengths), float(capitalised)),
-        "unknown_spun": np.full(len(lengths), float(any(not lm.known(w) for w in slot.spun.split()))),
+        "unknown_spun": np.full(
+            len(lengths), float(any(not lm.known(w) for w in slot.spun.split()))
+        ),
         "known_term": np.array([s == "term" for s in slot.sources], dtype=float),
         "profile": np.array([s == "profile" for s in slot.sources], dtype=float),
         "derived": np.array([(b & DERIVED) > 0 for b in slot.links], dtype=float),
@@ -226,8 +237,9 @@ def score_slots(doc: Document, lm: LanguageModel, lexicon: Lexicon, chosen=None)
     for slot in doc.slots:
         topic = doc.topics.get(slot.first)
         slot.columns.update(
-            context_columns(slot, words[slot.sentence], topic, chosen.get(slot.sentence, {}),
-                            memo, lm, lexicon)
+            context_columns(
+                slot, words[slot.sentence], topic, chosen.get(slot.sentence, {}), memo, lm, lexicon
+            )
         )
         if "channel" not in slot.columns:
             slot.columns.update(local_columns(slot, doc, lm))
@@ -278,24 +290,55 @@ def _excess(phrase: str, counts: dict[str, int], total: int, lexicon: Lexicon) -
 # --------------------------------------------------------------------------- decisions
 
 
-def estimate_rate(doc: Document, occurrence: LogisticModel) -> float:
+def rank(doc: Document, occurrence: LogisticModel) -> None:
+    """Occurrence-model log-odds of every candidate: the ranking within each slot."""
+    for slot in doc.slots:
+        slot.log_odds = occurrence.log_odds(slot.columns)
+
+
+def estimate_rate(doc: Document) -> float:
     """Expected share of words spun: per word, the best occurrence-model probability there."""
     best: dict[tuple[int, int], float] = {}
     for slot in doc.slots:
-        if not slot.originals:
+        if slot.log_odds is None or not len(slot.log_odds):
             continue
-        p = float(np.max(sigmoid(occurrence.log_odds(slot.columns))))
+        p = float(sigmoid(slot.log_odds.max()))
         for position in range(slot.start, slot.end):
             key = (slot.sentence, position)
             best[key] = max(best.get(key, 0.0), p / (slot.end - slot.start))
     return sum(best.values()) / max(doc.word_count, 1)
 
 
-def apply_decision_model(doc: Document, decision: LogisticModel) -> None:
+NO_RUNNER_UP_MARGIN = 5.0
+ALTERNATIVE_MARGIN = 2.0  # runners-up within this many log-odds are shown as alternatives  # a single candidate wins by this much
+
+
+def decision_columns(doc: Document) -> dict[str, np.ndarray]:
+    """DECISION_FEATURES of every slot's best-ranked original (rows follow doc.slots)."""
     rate_logit = logit(min(max(doc.spin_rate, 0.005), 0.95))
+    rows: dict[str, list[float]] = {name: [] for name in DECISION_FEATURES}
     for slot in doc.slots:
-        slot.columns["rate_logit"] = np.full(len(slot.originals), rate_logit)
-        slot.log_odds = decision.log_odds(slot.columns)
+        order = np.argsort(-slot.log_odds)
+        top = int(order[0])
+        rows["occurrence"].append(float(slot.log_odds[top]))
+        rows["margin"].append(
+            float(slot.log_odds[top] - slot.log_odds[order[1]])
+            if len(order) > 1
+            else NO_RUNNER_UP_MARGIN
+        )
+        rows["rate_logit"].append(rate_logit)
+        for name in DECISION_FEATURES[3:]:
+            rows[name].append(float(slot.columns[name][top]))
+    return {name: np.array(values, dtype=float) for name, values in rows.items()}
+
+
+def apply_decision_model(doc: Document, models: Models) -> None:
+    rank(doc, models.occurrence)
+    if not doc.slots:
+        return
+    accept = models.decision.log_odds(decision_columns(doc))
+    for slot, value in zip(doc.slots, np.atleast_1d(accept), strict=True):
+        slot.accept = float(value)
 
 
 def choose(doc: Document, threshold: float) -> list[Decision]:
@@ -306,7 +349,7 @@ def choose(doc: Document, threshold: float) -> list[Decision]:
     """
     by_sentence: dict[int, list[Slot]] = defaultdict(list)
     for slot in doc.slots:
-        if slot.log_odds is not None and len(slot.log_odds) and slot.log_odds.max() > threshold:
+        if slot.accept > threshold:
             by_sentence[slot.sentence].append(slot)
     decisions: list[Decision] = []
     for sentence in sorted(by_sentence):
@@ -322,7 +365,7 @@ def choose(doc: Document, threshold: float) -> list[Decision]:
             while j > 0 and ends[j - 1] > slot.start:
                 j -= 1
             previous[i] = j
-            gain = float(slot.log_odds.max()) - threshold
+            gain = slot.accept - threshold
             if best[j] + gain > best[i]:
                 best[i + 1], take[i] = best[j] + gain, True
             else:
@@ -333,11 +376,13 @@ def choose(doc: Document, threshold: float) -> list[Decision]:
             if take[i]:
                 slot = slots[i]
                 order = np.argsort(-slot.log_odds)
+                # Runners-up whose own odds are within reach of the winner's.
                 alternatives = tuple(
-                    slot.originals[k] for k in order[1:4] if slot.log_odds[k] > threshold
+                    slot.originals[k]
+                    for k in order[1:4]
+                    if slot.log_odds[k] > slot.log_odds[order[0]] - ALTERNATIVE_MARGIN
                 )
-                picked.append(Decision(slot, int(order[0]), float(slot.log_odds[order[0]]),
-                                       alternatives))
+                picked.append(Decision(slot, int(order[0]), slot.accept, alternatives))
                 i = previous[i] - 1
             else:
                 i -= 1
@@ -353,23 +398,44 @@ def restored_words(decisions: Sequence[Decision]) -> dict[int, dict[int, tuple[i
     return chosen
 
 
-def decode(
-    doc: Document, lm: LanguageModel, lexicon: Lexicon, models: Models, passes: int = 1,
-    threshold: float | None = None,
-) -> None:
-    """score -> pool -> estimate the spin rate -> decide; then rescore with restored neighbours."""
-    threshold = models.threshold if threshold is None else threshold
+def prepare(doc: Document, lm: LanguageModel, lexicon: Lexicon, models: Models) -> None:
+    """score -> pool -> estimate the spin rate -> decision log-odds of every candidate."""
     score_slots(doc, lm, lexicon)
     pool(doc, lexicon)
-    doc.spin_rate = estimate_rate(doc, models.occurrence)
-    apply_decision_model(doc, models.decision)
+    rank(doc, models.occurrence)
+    doc.spin_rate = estimate_rate(doc)
+    apply_decision_model(doc, models)
+
+
+def settle(
+    doc: Document,
+    lm: LanguageModel,
+    lexicon: Lexicon,
+    models: Models,
+    threshold: float,
+    passes: int = 1,
+) -> None:
+    """Choose rewrites; then score again with the restored neighbours and choose again."""
     doc.decisions = choose(doc, threshold)
     for _ in range(passes):
         if not doc.decisions:
             break
         score_slots(doc, lm, lexicon, restored_words(doc.decisions))
-        apply_decision_model(doc, models.decision)
+        apply_decision_model(doc, models)
         doc.decisions = choose(doc, threshold)
+
+
+def decode(
+    doc: Document,
+    lm: LanguageModel,
+    lexicon: Lexicon,
+    models: Models,
+    passes: int = 1,
+    threshold: float | None = None,
+) -> None:
+    """prepare, then settle at one threshold (the calibrated one unless given)."""
+    prepare(doc, lm, lexicon, models)
+    settle(doc, lm, lexicon, models, models.threshold if threshold is None else threshold, passes)
 
 
 # --------------------------------------------------------------------------- document verdict
@@ -383,7 +449,7 @@ def document_evidence(doc: Document, lm: LanguageModel, lexicon: Lexicon) -> dic
     known = [w for w in words if lm.known(w)]
     confident: set[tuple[int, int]] = set()
     for slot in doc.slots:
-        if slot.log_odds is not None and len(slot.log_odds) and slot.log_odds.max() > 0:
+        if slot.accept > 0:
             confident.update((slot.sentence, p) for p in range(slot.start, slot.end))
     return {
         "rate": doc.spin_rate,

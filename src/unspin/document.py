@@ -30,7 +30,8 @@ class Slot:
     channel: list[float] = field(default_factory=list)  # channel-model log-odds per original
     sources: list[str] = field(default_factory=list)  # thesaurus, term or profile
     columns: dict[str, np.ndarray] = field(default_factory=dict)  # named features per original
-    log_odds: np.ndarray | None = None  # decision log-odds per original
+    log_odds: np.ndarray | None = None  # occurrence-model log-odds per original (ranking)
+    accept: float = -np.inf  # decision-model log-odds that the best-ranked original is right
 
     def add(self, original: str, links: int, channel: float, source: str) -> None:
         """Add a candidate; the same original from two sources keeps the stronger one."""

@@ -98,7 +98,9 @@ def read_ppdb(path: Path, frequencies: dict[str, float]) -> list[tuple[str, str]
     return [
         (a, b)
         for a, b, *_ in _tsv_rows(path)
-        if a.isalpha() and b.isalpha() and min(frequencies.get(a, 0), frequencies.get(b, 0)) >= floor
+        if a.isalpha()
+        and b.isalpha()
+        and min(frequencies.get(a, 0), frequencies.get(b, 0)) >= floor
     ]
 
 
@@ -225,6 +227,8 @@ class Lexicon:
     _origins_cache: dict[str, tuple[Origin, ...]] = field(default_factory=dict, repr=False)
     _ranked_cache: dict[str, tuple[Origin, ...]] = field(default_factory=dict, repr=False)
     _inflection_cache: dict[tuple[str, str], str | None] = field(default_factory=dict, repr=False)
+    _zipf_cache: dict[str, float] = field(default_factory=dict, repr=False)
+    _lemmas_cache: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(
@@ -299,14 +303,18 @@ class Lexicon:
         self._forms_cache[word] = result = tuple(found)
         return result
 
-    def lemmas(self, phrase: str) -> set[str]:
+    def lemmas(self, phrase: str) -> frozenset[str]:
         """The phrase and its lemma forms: "forests" and "forest" are one word, not synonyms."""
+        cached = self._lemmas_cache.get(phrase)
+        if cached is not None:
+            return cached
         words = phrase.split()
         found = {phrase}
         for index in (0, len(words) - 1):
             for lemma, _ in self.forms(words[index]):
                 found.add(" ".join([*words[:index], lemma, *words[index + 1 :]]))
-        return found
+        self._lemmas_cache[phrase] = result = frozenset(found)
+        return result
 
     def inflect(self, phrase: str, tag: str) -> str | None:
         """Inflect the head of a phrase: the first word of verbs, the last word of nouns."""
@@ -374,8 +382,8 @@ class Lexicon:
             "tortured": ((links & TORTURED) > 0).astype(float),
             "similarity": similarity,
             "no_vectors": missing,
-            "original_zipf": np.array([self._phrase_zipf(o) for o in originals]),
-            "spun_zipf": np.full(n, self._phrase_zipf(spun)),
+            "original_zipf": np.array([self.phrase_zipf(o) for o in originals]),
+            "spun_zipf": np.full(n, self.phrase_zipf(spun)),
             "original_words": np.array([len(o.split()) for o in originals], dtype=float),
             "spun_words": np.full(n, float(len(spun.split()))),
             "original_synonyms": np.log1p(counts),
@@ -394,7 +402,7 @@ class Lexicon:
         for lemma_phrase, tag in self._lemma_forms(spun):
             for origin in self._ranked(lemma_phrase):
                 inflected = self.inflect(origin.text, tag)
-                if not inflected or inflected == spun or self._phrase_zipf(inflected) < 1.0:
+                if not inflected or inflected == spun or self.phrase_zipf(inflected) < 1.0:
                     continue  # lemminflect also invents forms ("wayed"); keep words in use
                 known = found.get(inflected)
                 if known is None or known.score < origin.score:
@@ -437,7 +445,7 @@ class Lexicon:
         entries = [
             (original, bits)
             for original, bits in self.reverse.get(key, {}).items()
-            if self._phrase_zipf(original) >= MIN_ORIGINAL_ZIPF
+            if self.phrase_zipf(original) >= MIN_ORIGINAL_ZIPF
         ]
         result: tuple[Origin, ...] = ()
         if entries:
@@ -453,10 +461,19 @@ class Lexicon:
         self._ranked_cache[key] = result
         return result
 
-    def _phrase_zipf(self, phrase: str) -> float:
-        if " " not in phrase:
-            return self.zipf(phrase)
-        return min((self.zipf(word) for word in phrase.split()), default=0.0)
+    def phrase_zipf(self, phrase: str) -> float:
+        """Zipf frequency of a phrase's rarest word (wordfreq has no phrase frequencies)."""
+        value = self._zipf_cache.get(phrase)
+        if value is None:
+            value = min((self.zipf(word) for word in phrase.split()), default=0.0)
+            self._zipf_cache[phrase] = value
+        return value
+
+    def set_channel(self, channel: LogisticModel) -> None:
+        """Rank originals with another channel model (fitting scripts); forgets old rankings."""
+        self.channel = channel
+        self._origins_cache.clear()
+        self._ranked_cache.clear()
 
 
 def _priority(origin: Origin) -> float:

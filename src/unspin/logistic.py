@@ -30,24 +30,26 @@ class LogisticModel:
 
     def __post_init__(self) -> None:
         if len(self.features) != len(self.weights):
-            raise ValueError(
-                f"{len(self.features)} feature names but {len(self.weights)} weights"
-            )
+            raise ValueError(f"{len(self.features)} feature names but {len(self.weights)} weights")
 
     @classmethod
     def bundled(cls, section: str, features: Sequence[str]) -> LogisticModel:
         """The shipped model `section`, with its weights in the order of `features`."""
         data = bundle().get(section)
         if data is None:
-            raise RuntimeError(f"unspin/data/{WEIGHTS_FILE} has no '{section}' model; "
-                               "run scripts/calibrate.py")
+            raise RuntimeError(
+                f"unspin/data/{WEIGHTS_FILE} has no '{section}' model; run scripts/calibrate.py"
+            )
         return cls.from_dict(data, features)
 
     @classmethod
     def from_dict(cls, data: Mapping, features: Sequence[str]) -> LogisticModel:
         stored = data["weights"]
-        return cls(tuple(features), tuple(float(stored.get(n, 0.0)) for n in features),
-                   float(data["intercept"]))
+        return cls(
+            tuple(features),
+            tuple(float(stored.get(n, 0.0)) for n in features),
+            float(data["intercept"]),
+        )
 
     def to_dict(self) -> dict:
         return {

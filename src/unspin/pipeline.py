@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 from unspin.candidates import ProfileLike, propose, sentence_words
 from unspin.config import Config
-from unspin.decide import decode, document_evidence, topic_vectors
+from unspin.decide import document_evidence, prepare, settle, topic_vectors
 from unspin.document import Decision, Document
 from unspin.fingerprint import FingerprintHit, FingerprintIndex
 from unspin.lexicon import Lexicon
@@ -57,24 +57,38 @@ class Analyzer:
         self, text: str, profile: ProfileLike | None = None, progress: Progress | None = None
     ) -> Document:
         """Run every stage and return the document state they filled (for inspection)."""
-        check_text(text, self.config.max_chars)
+        doc = self.candidates(text, profile, progress)
         resources = self.resources
-        doc = Document(text=text, tokens=tokenize(text))
-        doc.sentences = list(sentence_words(doc.tokens))
-        doc.hits = resources.fingerprints.find(text)
-        doc.frozen = _tokens_inside(doc.tokens, doc.hits)
-        self.propose(doc, profile, progress)
         lexicon, lm, models = resources.lexicon, resources.lm, resources.models
-        threshold = models.threshold if self.config.threshold is None else self.config.threshold
-        decode(doc, lm, lexicon, models, self.config.rescoring_passes, threshold)
+        strict = models.threshold if self.config.threshold is None else self.config.threshold
+        prepare(doc, lm, lexicon, models)
+        settle(doc, lm, lexicon, models, strict, passes=0)
         doc.evidence = document_evidence(doc, lm, lexicon)
         doc.spin_score = float(sigmoid(models.document.log_odds(doc.evidence)))
-        if doc.word_count < self.config.min_words_for_verdict:
+        judged = doc.word_count >= self.config.min_words_for_verdict
+        if not judged:
             doc.notes.append(
                 TOO_SHORT.format(words=doc.word_count, needed=self.config.min_words_for_verdict)
             )
+        # Rewrites need the calibrated (strict) odds in a text that reads as clean, and only
+        # even odds in one judged spun: there, most candidates that fit better are right.
+        spun = judged and doc.spin_score >= 0.5
+        threshold = min(self.config.spun_threshold, strict) if spun else strict
+        settle(doc, lm, lexicon, models, threshold, self.config.rescoring_passes)
         if progress is not None:
             progress(doc.word_count, doc.word_count)
+        return doc
+
+    def candidates(
+        self, text: str, profile: ProfileLike | None = None, progress: Progress | None = None
+    ) -> Document:
+        """The stages up to candidates: tokens, known-phrase hits, slots (no decisions yet)."""
+        check_text(text, self.config.max_chars)
+        doc = Document(text=text, tokens=tokenize(text))
+        doc.sentences = list(sentence_words(doc.tokens))
+        doc.hits = self.resources.fingerprints.find(text)
+        doc.frozen = _tokens_inside(doc.tokens, doc.hits)
+        self.propose(doc, profile, progress)
         return doc
 
     def propose(
@@ -88,8 +102,9 @@ class Analyzer:
         done, total = 0, doc.word_count
         for sentence in range(len(doc.sentences)):
             doc.slots.extend(
-                propose(doc, sentence, lexicon, self.resources.terms, profile,
-                        self.config.profile_prior)
+                propose(
+                    doc, sentence, lexicon, self.resources.terms, profile, self.config.profile_prior
+                )
             )
             done += len(doc.sentences[sentence])
             if progress is not None and sentence % 50 == 0:

@@ -84,8 +84,9 @@ def forward_synonyms(family: Family, lexicon: Lexicon) -> dict[str, list[str]]:
         for head, synonyms in read_mythes(MYTHES_PATH).items():
             table[head].update(synonyms)
     elif family is Family.PPDB:
-        for a, b in read_ppdb(paraphrase_path("ppdb1-xxxl-lexical-synonyms.mwa.tsv"),
-                              lexicon.frequencies):
+        for a, b in read_ppdb(
+            paraphrase_path("ppdb1-xxxl-lexical-synonyms.mwa.tsv"), lexicon.frequencies
+        ):
             table[a].add(b)
             table[b].add(a)
     elif family is Family.WORDY:
@@ -98,7 +99,7 @@ def forward_synonyms(family: Family, lexicon: Lexicon) -> dict[str, list[str]]:
         for original, spun in word_substitutions(read_tortured_pairs(tortured_pairs_path())):
             table[original].add(spun)
     return {
-        head: sorted(s for s in spun if s != head and lexicon._phrase_zipf(s) >= MIN_ORIGINAL_ZIPF)
+        head: sorted(s for s in spun if s != head and lexicon.phrase_zipf(s) >= MIN_ORIGINAL_ZIPF)
         for head, spun in table.items()
     }
 
@@ -116,8 +117,9 @@ class Spinner:
     capitalised: bool = True  # also swaps capitalised words ("White House" -> "White Home")
 
     @classmethod
-    def build(cls, family: Family, lexicon: Lexicon, seed: int,
-              table: dict[str, list[str]] | None = None) -> Spinner:
+    def build(
+        cls, family: Family, lexicon: Lexicon, seed: int, table: dict[str, list[str]] | None = None
+    ) -> Spinner:
         rng = random.Random(seed)
         return cls(
             family=family,
@@ -135,7 +137,7 @@ class Spinner:
         for lemma, tag in self.lexicon.forms(word):
             for synonym in self.table.get(lemma, ()):
                 inflected = self.lexicon.inflect(synonym, tag)
-                if inflected and self.lexicon._phrase_zipf(inflected) >= MIN_ORIGINAL_ZIPF:
+                if inflected and self.lexicon.phrase_zipf(inflected) >= MIN_ORIGINAL_ZIPF:
                     options.append(inflected)
         lemmas = self.lexicon.lemmas(word)
         embeddings = self.lexicon.embeddings
@@ -146,7 +148,7 @@ class Spinner:
         for option in sorted(set(options)):
             if option == word or self.lexicon.lemmas(option) & lemmas:
                 continue
-            if self.lexicon._phrase_zipf(option) < MIN_SPUN_ZIPF:
+            if self.lexicon.phrase_zipf(option) < MIN_SPUN_ZIPF:
                 continue
             vector = embeddings.unit(option)
             similarity = float(vector @ unit) if vector is not None else 0.0
@@ -194,8 +196,9 @@ def _cased(spun: str, like: str) -> str:
     return spun
 
 
-def spin_corpus(texts: list[str], families: tuple[Family, ...], lexicon: Lexicon,
-                seed: int = 0) -> list[SpunText]:
+def spin_corpus(
+    texts: list[str], families: tuple[Family, ...], lexicon: Lexicon, seed: int = 0
+) -> list[SpunText]:
     """Spin each text with a spinner of its own (family taken in turn, rate and habits drawn)."""
     tables = {family: forward_synonyms(family, lexicon) for family in families}
     spun = []
