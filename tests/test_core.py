@@ -146,7 +146,7 @@ def test_cli_restore_prints_restored_text(tmp_path):
 
 def test_cli_check_json_and_stdin():
     result = runner.invoke(app, ["check", "--json", "-"], input=SPUN)
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # spun, like grep finding a match
     assert json.loads(result.stdout)["spans"]
 
 
