@@ -80,6 +80,7 @@ def _fail(message: str) -> NoReturn:
 def _version_text() -> str:
     """Package version and the shipped tortured-phrase list (what a bug report needs)."""
     import hashlib
+    import re
     from importlib import metadata, resources
 
     from unspin.fingerprint import BUNDLED_RESOURCE
@@ -91,7 +92,9 @@ def _version_text() -> str:
     data = resources.files("unspin").joinpath(BUNDLED_RESOURCE).read_bytes()
     lines = data.decode("utf-8").splitlines()
     phrases = sum(1 for line in lines if line.strip() and not line.startswith("#"))
-    source = next((line[1:].strip() for line in lines if line.startswith("# Source:")), "")
+    header = " ".join(line[1:].strip() for line in lines if line.startswith("#"))
+    found = re.search(r"Source:\s*(.+?)(?:\s+Generated\b|$)", header)
+    source = f"source: {found.group(1)}" if found else ""
     digest = hashlib.sha256(data).hexdigest()[:12]
     text = f"unspin {version}\nPPS phrase list: {BUNDLED_RESOURCE} ({phrases:,} phrases, "
     text += f"sha256 {digest})"
