@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fakes import PhraseListAnalyzer
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -25,6 +21,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as visible
 from selenium.webdriver.support.wait import WebDriverWait
+from servers import serving
 
 from unspin.service import create_app
 
@@ -49,29 +46,6 @@ if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
     if os.environ.get("UNSPIN_REQUIRE_BROWSER"):
         raise RuntimeError(message)
     pytest.skip(message, allow_module_level=True)
-
-
-@contextmanager
-def serving(app) -> Iterator[str]:
-    """Run `app` under uvicorn on a free loopback port for the duration of the block."""
-    # With an explicit IPPROTO_TCP asyncio sets TCP_NODELAY on connections (no 40 ms stalls).
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(WAIT_SECONDS)
-        sock.close()
 
 
 @pytest.fixture(scope="module")
@@ -223,3 +197,36 @@ def test_real_pipeline_highlights_a_known_tortured_phrase(browser):
         assert "profound learning" in cards, f"highlighted: {list(cards)}"
         assert "deep learning" in cards["profound learning"]
         save_screenshot(browser, "results-real-pipeline")
+
+
+def test_an_error_clears_the_previous_results(browser, page_url, tmp_path):
+    analyze_in_page(browser, page_url, "One profound learning paper.")
+    assert browser.find_element(By.ID, "results").is_displayed()
+    upload = tmp_path / "image.png"
+    upload.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    browser.find_element(By.ID, "file-input").send_keys(str(upload))
+    WebDriverWait(browser, WAIT_SECONDS).until(
+        visible.visibility_of_element_located((By.ID, "error"))
+    )
+    assert not browser.find_element(By.ID, "results").is_displayed()
+    assert browser.find_element(By.ID, "highlighted").text == ""
+
+
+def test_the_page_states_the_size_limit_and_refuses_larger_text(browser, page_url):
+    browser.get(page_url)
+    limits = WebDriverWait(browser, WAIT_SECONDS).until(
+        lambda driver: (
+            "100 kB" in driver.find_element(By.ID, "limits").text
+            and driver.find_element(By.ID, "limits")
+        )
+    )
+    assert limits.is_displayed()
+    browser.execute_script(
+        "document.getElementById('input-text').value = 'profound learning '.repeat(7000);"
+    )
+    browser.find_element(By.ID, "analyze-button").click()
+    error = WebDriverWait(browser, WAIT_SECONDS).until(
+        visible.visibility_of_element_located((By.ID, "error"))
+    )
+    assert "up to 100 kB" in error.text
+    assert not browser.find_element(By.ID, "results").is_displayed()

@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from unspin import analyze, default_analyzer
+from unspin import analyze
 from unspin.cli import app
 from unspin.render import match_case, restore, word_diff
 from unspin.tokenize import InputError, check_text, decode_bytes, tokenize
@@ -67,6 +67,26 @@ def test_cli_refuses_a_50_megabyte_file(tmp_path):
     result = runner.invoke(app, ["check", str(path)])
     assert result.exit_code == 2
     assert "larger than" in result.output
+
+
+def test_progress_reports_words_and_its_exceptions_stop_the_analysis(analyzer):
+    """The CLI draws its bar from `progress`; the service stops an analysis by raising from it."""
+    text = " ".join([CLEAN] * 60)  # 180 sentences: progress is reported every 50
+    calls: list[tuple[int, int]] = []
+    report = analyzer.analyze(text, progress=lambda done, total: calls.append((done, total)))
+    assert len(calls) >= 3
+    assert calls[-1] == (report.word_count, report.word_count)
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+    assert {total for _, total in calls} == {report.word_count}
+
+    class Stop(Exception):
+        pass
+
+    def stop(done: int, total: int) -> None:
+        raise Stop
+
+    with pytest.raises(Stop):
+        analyzer.analyze(text, progress=stop)
 
 
 def test_lexicon_finds_originals_through_inflection(analyzer):
@@ -141,8 +161,11 @@ def test_cli_restore_prints_restored_text(tmp_path):
 
 def test_cli_check_json_and_stdin():
     result = runner.invoke(app, ["check", "--json", "-"], input=SPUN)
-    assert result.exit_code == 0
-    assert json.loads(result.stdout)["spans"]
+    report = json.loads(result.stdout)
+    assert report["spans"]
+    # 1: spun, like grep finding a match (whether SPUN is judged spun is the decoder's business,
+    # tested above; here the exit code must agree with the report)
+    assert result.exit_code == (1 if report["is_spun"] else 0)
 
 
 @pytest.mark.parametrize("data", [b"", b"\x00\x01\x02binary", b"\xff\xfe\xfa"])

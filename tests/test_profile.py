@@ -22,7 +22,6 @@ from unspin.profile import (
     ProfileError,
     ProfilePair,
     ProfileSource,
-    analyze_with_profile,
     sniff_format,
 )
 from unspin.screen import ScreenOptions, screen
@@ -357,15 +356,6 @@ def test_profile_source_paths_are_absolute_and_checked(monkeypatch, tmp_path) ->
         ProfileSource("p.json", dict_format=DictFormat.CSV)
 
 
-def test_analyzers_without_the_keyword_still_work_without_a_profile(small_profile) -> None:
-    def old_analyze(text: str) -> str:
-        return text.upper()
-
-    assert analyze_with_profile(old_analyze, "x", None) == "X"
-    with pytest.raises(ProfileError, match="does not take a spinner profile"):
-        analyze_with_profile(old_analyze, "x", small_profile)
-
-
 # --- the shell: check, restore, screen, serve ---
 
 SPUN = "The spokesperson mentioned that the team advised reporters about profound learning."
@@ -396,8 +386,8 @@ def test_cli_check_with_a_spinner_dict(fake, dictionaries, tmp_path) -> None:
     text.write_text(SPUN)
     args = ["check", "--json", str(text), "--spinner-dict", str(dictionaries["tsv"])]
     result = runner.invoke(app, [*args, "--dict-format", "tsv"])
-    assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    assert result.exit_code == 1, result.output  # spun: check's exit code, also with --json
+    report = json.loads(result.stdout)
     assert [(s["text"], s["original"], s["source"]) for s in report["spans"]] == [
         ("mentioned", "said", "profile"),
         ("advised", "told", "profile"),
@@ -408,7 +398,7 @@ def test_cli_check_with_a_spinner_dict(fake, dictionaries, tmp_path) -> None:
 def test_cli_without_a_profile_passes_none(fake, tmp_path) -> None:
     text = tmp_path / "spun.txt"
     text.write_text(SPUN)
-    assert runner.invoke(app, ["check", str(text)]).exit_code == 0
+    assert runner.invoke(app, ["check", str(text)]).exit_code == 1  # spun
     assert fake.profiles == [None]
 
 
@@ -491,10 +481,9 @@ def test_service_uses_the_server_wide_profile(small_profile) -> None:
     assert health["profile"] == "profile 'test-spinner': 4 pairs from written for the tests"
 
 
-# --- the real analyzer (needs the decoder hook) ---
+# --- the real analyzer ---
 
 
-@pytest.mark.xfail(strict=True, reason="needs decoder hook")
 def test_real_analyzer_restores_a_word_through_a_profile() -> None:
     """A word no thesaurus links to the original comes back only through the profile."""
     profile = Profile(
@@ -504,7 +493,7 @@ def test_real_analyzer_restores_a_word_through_a_profile() -> None:
         "2026-11-26T00:00:00+00:00",
     )
     text = "The mayor flumbusticated on Tuesday that the new bridge would open next spring."
-    report = unspin.analyze(text, profile=profile)  # type: ignore[call-arg]
+    report = unspin.analyze(text, profile=profile)
     assert report.restored == text.replace("flumbusticated", "announced")
     (span,) = [span for span in report.spans if span.text == "flumbusticated"]
     assert span.original == "announced"

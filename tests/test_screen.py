@@ -26,34 +26,8 @@ from unspin.screen import ScreenOptions, screen, work_dir_for
 SPUN = "We trained a profound learning model and an irregular woodland classifier."
 
 
-def tiny_pdf(text: str) -> bytes:
-    """A one-page PDF showing `text` (Helvetica), built by hand so the test needs no PDF writer."""
-    content = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = b"%PDF-1.4\n"
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return out
-
-
 @pytest.fixture()
-def corpus(tmp_path: Path) -> tuple[Path, dict[str, str | None]]:
+def corpus(tmp_path: Path, make_pdf) -> tuple[Path, dict[str, str | None]]:
     """A folder of mixed inputs, and the expected id -> error (None for good documents)."""
     root = tmp_path / "corpus"
     (root / "nested").mkdir(parents=True)
@@ -65,7 +39,7 @@ def corpus(tmp_path: Path) -> tuple[Path, dict[str, str | None]]:
 
     add(root / "spun.txt", SPUN.encode(), None)
     add(root / "nested" / "notes.md", b"# Notes\n\nA plain paragraph about gardens.\n", None)
-    add(root / "paper.pdf", tiny_pdf("A short paper about random forests."), None)
+    add(root / "paper.pdf", make_pdf("A short paper about random forests."), None)
     add(root / "binary.txt", b"\x00\x01\x02\x03 not text", "binary")
     add(root / "latin1.txt", "caf\xe9 cr\xe8me".encode("latin-1"), "UTF-8")
     add(root / "empty.md", b"  \n\n", "empty")
@@ -283,3 +257,75 @@ def test_deferred_files_read_the_same_as_eager_ones(corpus) -> None:
     assert any(document.deferred for document in lazy)
     assert [load_deferred(document, lazy_options) for document in lazy] == eager
     assert sorted(document.id for document in eager) == sorted(expected)
+
+
+# --- a worker that dies (kill -9, OOM, segfault) costs one retry, not the job ---
+
+
+@pytest.fixture()
+def crashing_analyzer(monkeypatch, tmp_path):
+    """Forked pool workers inherit the patched default analyzer."""
+    from fakes import CrashingAnalyzer
+
+    import unspin.pipeline
+
+    fake = CrashingAnalyzer(tmp_path / "killed-once")
+    monkeypatch.setattr(unspin.pipeline, "default_analyzer", lambda: fake)
+    return fake
+
+
+def plain_corpus(root: Path, texts: dict[str, str]) -> Path:
+    root.mkdir()
+    for name, text in texts.items():
+        (root / f"{name}.txt").write_text(text)
+    return root
+
+
+NINE_DOCUMENTS = {
+    f"doc{number}": f"A profound learning note number {number}." for number in range(9)
+}
+
+
+def test_a_poison_document_becomes_an_error_row_and_the_job_finishes(tmp_path, crashing_analyzer):
+    texts = {**NINE_DOCUMENTS, "doc4": "POISON in this one."}
+    root = plain_corpus(tmp_path / "corpus", texts)
+    out = tmp_path / "results.parquet"
+    summary = screen([root], out, options(workers=2, batch_size=2))
+    assert summary.complete and summary.errors == 1
+    rows = {Path(row["id"]).stem: row for row in read_rows(out)}
+    assert set(rows) == set(texts)
+    assert screen_module.WORKER_CRASH in rows["doc4"]["error"]
+    for name, row in rows.items():
+        if name != "doc4":
+            assert row["error"] is None and row["restored"].startswith("A deep learning note")
+
+
+def test_a_worker_killed_once_loses_nothing(tmp_path, crashing_analyzer):
+    texts = {**NINE_DOCUMENTS, "doc6": "KILLONCE: a profound learning note."}
+    root = plain_corpus(tmp_path / "corpus", texts)
+    out = tmp_path / "results.parquet"
+    summary = screen([root], out, options(workers=2, batch_size=2))
+    assert crashing_analyzer.marker.exists()  # the kill did happen
+    assert summary.complete and summary.errors == 0
+    assert Counter(Path(row["id"]).stem for row in read_rows(out)) == Counter(set(texts))
+
+
+def test_non_english_documents_get_an_error_row(tmp_path, fake_analyzer):
+    german = (
+        "Die Ergebnisse zeigen, dass das Modell bei der Klassifikation deutlich besser "
+        "abschneidet als frühere Ansätze."
+    )
+    root = plain_corpus(tmp_path / "corpus", {"de": german, "en": SPUN})
+    rows = {
+        Path(row["id"]).stem: row
+        for row in read_rows(Path(screen([root], tmp_path / "r.parquet", options()).output))
+    }
+    assert "German" in rows["de"]["error"] and rows["de"]["spin_score"] is None
+    assert rows["en"]["error"] is None and rows["en"]["is_spun"]
+
+
+def test_missing_input_is_refused_before_a_work_folder_exists(tmp_path):
+    out = tmp_path / "results.parquet"
+    with pytest.raises(FileNotFoundError):
+        screen([tmp_path / "nope"], out, options())
+    assert not work_dir_for(out).exists()

@@ -30,7 +30,7 @@ class FailingAnalyzer:
     def __init__(self, error: Exception) -> None:
         self.error = error
 
-    def analyze(self, text: str) -> Report:
+    def analyze(self, text: str, profile=None, progress=None) -> Report:
         raise self.error
 
 

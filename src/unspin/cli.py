@@ -1,68 +1,162 @@
-"""Command line: a thin shell over `unspin.analyze`."""
+"""Command line: a thin shell over `unspin.analyze`.
+
+Exit codes: 0 success (for `check`: not spun), 1 a finding (`check`: spun; `trace`: no candidate
+source), 2 bad input or a usage error, always with a one-line message saying why.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import NoReturn
+
+import click
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from unspin.profile import DictFormat
 
-app = typer.Typer(help="Detect and reverse automated text spinning.", no_args_is_help=True)
+EXIT_OK = 0
+EXIT_FOUND = 1  # check: spun; trace: no candidate source
+EXIT_BAD_INPUT = 2
+
+MAX_INPUT_BYTES = 20_000_000
+PROGRESS_MIN_WORDS = 20_000  # below this `check` finishes in a few seconds: no bar needed
 
 
-# --- version and spinner profiles (shared by check, restore, screen, serve) ---
+# --- help text: click-style metavars instead of typer's {file} and <bool> ---
+
+
+def _plain_param(param: click.Parameter) -> None:
+    """Typer prints argument names as {file} and a <type> tag beside every option; show the
+    FILE / N metavars people know from other tools, and nothing beside flags."""
+    if getattr(param, "_unspin_plain", False):
+        return
+    param._unspin_plain = True  # type: ignore[attr-defined]
+    # Typer may bring its own copy of click, so go by the parameter's kind, not its class.
+    if param.param_type_name == "argument":
+        label = param.metavar or param.name.upper()
+        if param.nargs != 1:
+            label += "..."
+        if not param.required:
+            label = f"[{label}]"
+        param.get_usage_pieces = lambda ctx: [label]  # type: ignore[method-assign]
+        param.display_type_rich = lambda ctx: None  # type: ignore[attr-defined]
+    elif param.param_type_name == "option":
+        flag = getattr(param, "is_flag", False) or getattr(param, "count", False)
+        shown = None if flag else (param.metavar or "TEXT")
+        param.display_type_rich = lambda ctx: shown  # type: ignore[attr-defined]
+
+
+class _PlainHelp:
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        params = super().get_params(ctx)  # type: ignore[misc]
+        for param in params:
+            _plain_param(param)
+        return params
+
+
+class PlainCommand(_PlainHelp, TyperCommand):
+    pass
+
+
+class PlainGroup(_PlainHelp, TyperGroup):
+    pass
+
+
+app = typer.Typer(
+    cls=PlainGroup,
+    help="Detect and reverse automated text spinning.",
+    no_args_is_help=True,
+    add_completion=False,
+    epilog="Exit codes: 0 ok / not spun, 1 spun (check) or no source found (trace), "
+    "2 bad input or usage. Run `unspin COMMAND --help` for examples.",
+)
+
+
+def _fail(message: str) -> NoReturn:
+    """One line on stderr and exit code 2: what was wrong, not a traceback."""
+    typer.echo(f"unspin: {message}", err=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _version_text() -> str:
+    """Package version and the tortured-phrase list in use (what a bug report needs)."""
+    from importlib import metadata
+
+    from unspin.phrases import phrase_list_info
+
+    try:
+        version = metadata.version("unspin")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    info = phrase_list_info()
+    return (
+        f"unspin {version}\n"
+        f"PPS phrase list: {info.rows:,} rows, snapshot {info.snapshot}, {info.licence}, "
+        f"sha256 {info.sha256[:12]} ({info.origin} copy, {info.allowed} allow-listed)\n"
+        f"  {info.name} ({info.credit}), source: {info.source}"
+    )
 
 
 def _show_version(value: bool) -> None:
-    if not value:
-        return
-    from unspin.phrases import phrase_list_info
-    from unspin.service import _package_version
-
-    typer.echo(f"unspin {_package_version()}")
-    typer.echo(phrase_list_info().summary())
-    raise typer.Exit()
+    if value:
+        typer.echo(_version_text())
+        raise typer.Exit()
 
 
 @app.callback()
-def _main(
+def main(
     version: bool = typer.Option(
         False,
         "--version",
         callback=_show_version,
         is_eager=True,
-        help="Show the version and the tortured-phrase list in use, then exit.",
+        help="Show the version and the tortured-phrase list, then exit.",
     ),
 ) -> None:
     """Detect and reverse automated text spinning."""
 
 
+# --- spinner profiles (shared by check, restore, screen, serve) ---
+
+
 PROFILE_OPTION = typer.Option(
-    None, "--profile", help="Spinner profile (JSON) whose pairs to try first", show_default=False
+    None,
+    "--profile",
+    metavar="FILE",
+    help="Spinner profile (JSON) whose pairs to try first",
+    show_default=False,
 )
 SPINNER_DICT_OPTION = typer.Option(
     None,
     "--spinner-dict",
+    metavar="FILE",
     help="A spinner's own dictionary (a|b groups, {a|b} spintax, TSV/CSV original,spun)",
     show_default=False,
 )
 DICT_FORMAT_OPTION = typer.Option(
-    None, "--dict-format", case_sensitive=False, help="Layout of --spinner-dict (default: guess)"
+    None,
+    "--dict-format",
+    case_sensitive=False,
+    metavar="groups|spintax|tsv|csv",
+    help="Layout of --spinner-dict (default: guess)",
 )
 
 
 def _profile_source(profile: str | None, spinner_dict: str | None, dict_format: DictFormat | None):
-    """Where the profile comes from, checked by loading it once here; None without one."""
+    """Where the profile comes from, checked by loading it once here (a bad one stops with a
+    one-line message, rc 2); None without one."""
     from unspin.profile import ProfileError, ProfileSource
 
     if profile is None and spinner_dict is None:
         if dict_format is not None:
-            raise typer.BadParameter("--dict-format needs --spinner-dict")
+            _fail("--dict-format needs --spinner-dict")
         return None
     try:
         source = ProfileSource(profile, spinner_dict, dict_format)
         loaded = source.load()
     except (ProfileError, ValueError) as error:
-        raise typer.BadParameter(str(error)) from error
+        _fail(str(error))
     for note in loaded.notes:
         typer.echo(f"unspin: {note}", err=True)
     return source
@@ -76,15 +170,14 @@ def _load_profile(profile: str | None, spinner_dict: str | None, dict_format: Di
 
 # --- core commands (check, restore) ---
 
-MAX_INPUT_BYTES = 20_000_000
-
 
 def _read_text(file: str) -> str:
-    """Text of FILE ('-' for stdin); bad input stops with a message, not a traceback."""
+    """Text of FILE ('-' for stdin; PDFs have their text extracted); bad input stops with a
+    one-line message, not a traceback."""
     import sys
-    from pathlib import Path
 
-    from unspin.tokenize import InputError, decode_bytes
+    from unspin.ingest import PDF_MAGIC, pdf_text
+    from unspin.tokenize import MAX_CHARS, InputError, decode_bytes
 
     try:
         if file == "-":
@@ -93,40 +186,87 @@ def _read_text(file: str) -> str:
             with Path(file).open("rb") as handle:
                 raw = handle.read(MAX_INPUT_BYTES + 1)
     except OSError as error:
-        raise typer.BadParameter(f"cannot read {file}: {error.strerror or error}") from error
+        _fail(f"cannot read {file}: {error.strerror or error}")
     if len(raw) > MAX_INPUT_BYTES:
-        raise typer.BadParameter(
-            f"{file}: larger than {MAX_INPUT_BYTES:,} bytes; split it or use `unspin screen`"
+        _fail(
+            f"{file}: larger than {MAX_INPUT_BYTES:,} bytes; unspin analyses at most "
+            f"{MAX_CHARS:,} characters at once: split it into smaller files (a chapter or an "
+            "article each) and check those, or screen them all with `unspin screen DIR`"
         )
+    if raw.startswith(PDF_MAGIC):
+        try:
+            raw = pdf_text(raw).encode("utf-8")
+        except ValueError as error:
+            _fail(f"{file}: {error}")
+        if not raw.strip():
+            _fail(f"{file}: the PDF has no extractable text (a scan? run OCR first)")
     try:
         return decode_bytes(raw)
     except InputError as error:
-        raise typer.BadParameter(f"{file}: {error}") from error
+        _fail(f"{file}: {error}")
 
 
-def _analyze_file(file: str, as_json: bool, profile=None):
-    """The report for FILE; with --json it is printed here and None comes back."""
+def _analyze(text: str, profile=None):
+    """The report, with a progress bar on a terminal for long documents."""
+    import sys
+
+    from unspin.pipeline import default_analyzer
+
+    analyzer = default_analyzer()
+    long = len(text.split()) >= PROGRESS_MIN_WORDS
+    if not (long and sys.stderr.isatty()):
+        return analyzer.analyze(text, profile=profile)
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("analysing (words)", total=None)
+
+        def advance(done_words: int, total_words: int) -> None:
+            progress.update(task, completed=done_words, total=total_words)
+
+        return analyzer.analyze(text, profile=profile, progress=advance)
+
+
+def _analyze_file(file: str, as_json: bool, any_language: bool, profile=None):
+    """The report for FILE (with the spinner profile, if any); with --json it is also printed
+    here."""
     import json
 
-    from unspin.pipeline import analyze
-    from unspin.profile import ProfileError, analyze_with_profile
+    from unspin.language import not_english_reason
     from unspin.tokenize import InputError
 
     text = _read_text(file)
+    if not any_language and (reason := not_english_reason(text)):
+        _fail(f"{file}: {reason} (--any-language analyses it anyway)")
     try:
-        report = analyze_with_profile(analyze, text, profile)
-    except (InputError, ProfileError) as error:
-        raise typer.BadParameter(f"{file}: {error}") from error
-    if not as_json:
-        return report
-    typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
-    return None
+        report = _analyze(text, profile)
+    except InputError as error:
+        _fail(f"{file}: {error}")
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+    return report
 
 
-@app.command("check")
+FILE_ARGUMENT_HELP = "Text or PDF file, or - for standard input"
+ANY_LANGUAGE_HELP = "Analyse text that does not look English (unspin only knows English)"
+
+
+@app.command(
+    "check",
+    cls=PlainCommand,
+    epilog="Examples:\n\n"
+    "unspin check paper.txt\n\n"
+    "unspin check --json paper.pdf > report.json\n\n"
+    "curl -s https://example.org/article.txt | unspin check - && echo clean\n\n"
+    "unspin check --profile acme.profile.json paper.txt\n\n"
+    "Exit codes: 0 not spun, 1 spun, 2 bad input (unreadable, empty, binary, too large, "
+    "not English, an unusable --profile or --spinner-dict).",
+)
 def check_command(
-    file: str = typer.Argument(..., help="Text file to check, or - for standard input"),
+    file: str = typer.Argument(..., metavar="FILE", help=FILE_ARGUMENT_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON"),
+    any_language: bool = typer.Option(False, "--any-language", help=ANY_LANGUAGE_HELP),
     profile: str | None = PROFILE_OPTION,
     spinner_dict: str | None = SPINNER_DICT_OPTION,
     dict_format: DictFormat | None = DICT_FORMAT_OPTION,
@@ -135,9 +275,11 @@ def check_command(
     from rich.console import Console
     from rich.table import Table
 
-    report = _analyze_file(file, as_json, _load_profile(profile, spinner_dict, dict_format))
-    if report is None:
-        return
+    loaded = _load_profile(profile, spinner_dict, dict_format)
+    report = _analyze_file(file, as_json, any_language, loaded)
+    code = EXIT_FOUND if report.is_spun else EXIT_OK
+    if as_json:
+        raise typer.Exit(code)
     console = Console()
     verdict = "[bold red]spun[/]" if report.is_spun else "[bold green]not spun[/]"
     console.print(
@@ -155,13 +297,23 @@ def check_command(
                 span.source,
             )
         console.print(table)
+    raise typer.Exit(code)
 
 
-@app.command("restore")
+@app.command(
+    "restore",
+    cls=PlainCommand,
+    epilog="Examples:\n\n"
+    "unspin restore spun.txt > restored.txt\n\n"
+    "unspin restore --diff paper.pdf | less -R\n\n"
+    "unspin restore --spinner-dict acme-synonyms.txt spun.txt\n\n"
+    "Exit codes: 0 done, 2 bad input.",
+)
 def restore_command(
-    file: str = typer.Argument(..., help="Text file to restore, or - for standard input"),
+    file: str = typer.Argument(..., metavar="FILE", help=FILE_ARGUMENT_HELP),
     diff: bool = typer.Option(False, "--diff", help="Show a coloured word diff"),
     as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON"),
+    any_language: bool = typer.Option(False, "--any-language", help=ANY_LANGUAGE_HELP),
     profile: str | None = PROFILE_OPTION,
     spinner_dict: str | None = SPINNER_DICT_OPTION,
     dict_format: DictFormat | None = DICT_FORMAT_OPTION,
@@ -172,8 +324,9 @@ def restore_command(
 
     from unspin.render import word_diff
 
-    report = _analyze_file(file, as_json, _load_profile(profile, spinner_dict, dict_format))
-    if report is None:
+    loaded = _load_profile(profile, spinner_dict, dict_format)
+    report = _analyze_file(file, as_json, any_language, loaded)
+    if as_json:
         return
     if not diff:
         typer.echo(report.restored, nl=not report.restored.endswith("\n"))
@@ -192,30 +345,47 @@ def restore_command(
 # --- trace commands (index, trace) ---
 
 
-@app.command("index")
+@app.command(
+    "index",
+    cls=PlainCommand,
+    epilog="Examples:\n\n"
+    "unspin index originals/ --out originals.index\n\n"
+    "unspin index corpus.jsonl --text-field body --id-field doi --out corpus.index\n\n"
+    "unspin index corpus.parquet --out corpus.index --force   # rebuild an existing index",
+)
 def index_command(
     inputs: list[str] = typer.Argument(  # noqa: B008
-        ..., help="Directories of .txt/.md/.pdf, JSONL or Parquet"
+        ..., metavar="INPUT", help="Directories of .txt/.md/.pdf, JSONL or Parquet files"
     ),
-    out: str = typer.Option(..., "--out", "-o", help="Index directory to create"),
-    text_field: str = typer.Option("text", help="JSONL field / Parquet column holding the text"),
-    id_field: str = typer.Option("id", help="JSONL field / Parquet column holding the id"),
-    force: bool = typer.Option(False, "--force", help="Replace an existing index"),
+    out: str = typer.Option(..., "--out", "-o", metavar="DIR", help="Index directory to create"),
+    text_field: str = typer.Option(
+        "text", metavar="NAME", help="JSONL field / Parquet column holding the text"
+    ),
+    id_field: str = typer.Option(
+        "id", metavar="NAME", help="JSONL field / Parquet column holding the id"
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Replace an existing index (never any other directory)"
+    ),
 ) -> None:
     """Build an index of original documents for `unspin trace`."""
     import time
-    from pathlib import Path
 
     from rich.console import Console
     from rich.progress import Progress
 
-    from unspin.ingest import IngestOptions, iter_documents
-    from unspin.trace import build_index
+    from unspin.ingest import IngestOptions, expand_inputs, iter_documents
+    from unspin.trace import build_index, check_replaceable
 
     console = Console(stderr=True)
     target = Path(out)
     if target.exists() and not force:
-        raise typer.BadParameter(f"{target} already exists (use --force to replace it)")
+        _fail(f"{target} already exists (use --force to replace an old index)")
+    try:
+        check_replaceable(target)
+        expand_inputs([Path(p) for p in inputs])
+    except (FileExistsError, FileNotFoundError) as exc:
+        _fail(str(exc))
     skipped: list[str] = []
 
     def usable(documents):
@@ -232,12 +402,19 @@ def index_command(
             task = progress.add_task("indexing", total=None)
             index = build_index(usable(documents), progress=lambda n: progress.advance(task, n))
     except (FileNotFoundError, ValueError) as exc:
-        raise typer.BadParameter(str(exc)) from exc
+        _fail(str(exc))
     if not len(index):
-        raise typer.BadParameter("no usable documents found")
-    index.save(target, overwrite=force)
+        detail = ""
+        if skipped:
+            more = f"; and {len(skipped) - 3:,} more" if len(skipped) > 3 else ""
+            detail = f": skipped {'; '.join(skipped[:3])}{more} (text read from {text_field!r})"
+        _fail(f"no usable documents found{detail}")
+    try:
+        index.save(target, overwrite=force)
+    except (FileExistsError, OSError) as exc:
+        _fail(f"cannot write {target}: {getattr(exc, 'strerror', None) or exc}")
     for line in skipped[:20]:
-        console.print(f"[yellow]skipped[/] {line}")
+        console.print(f"[yellow]skipped[/] {line}", markup=True, highlight=False)
     elapsed = time.perf_counter() - started
     console.print(
         f"indexed {len(index):,} documents ({len(skipped):,} skipped) "
@@ -245,11 +422,22 @@ def index_command(
     )
 
 
-@app.command("trace")
+@app.command(
+    "trace",
+    cls=PlainCommand,
+    epilog="Examples:\n\n"
+    "unspin trace suspicious.txt --index originals.index\n\n"
+    "unspin trace - --index originals.index --json < suspicious.txt\n\n"
+    "Exit codes: 0 a candidate source was found, 1 none, 2 bad input.",
+)
 def trace_command(
-    file: str = typer.Argument(..., help="Spun text file ('-' for stdin)"),
-    index: str = typer.Option(..., "--index", "-i", help="Index built by `unspin index`"),
-    top: int = typer.Option(5, "--top", "-k", min=1, help="Number of candidates to show"),
+    file: str = typer.Argument(..., metavar="FILE", help="Spun text or PDF file, or - for stdin"),
+    index: str = typer.Option(
+        ..., "--index", "-i", metavar="DIR", help="Index built by `unspin index`"
+    ),
+    top: int = typer.Option(
+        5, "--top", "-k", min=1, metavar="N", help="Number of candidates to show"
+    ),
     json_output: bool = typer.Option(False, "--json", help="Print JSON instead of tables"),
 ) -> None:
     """Find the source of a spun text and align it word by word."""
@@ -265,7 +453,7 @@ def trace_command(
     try:
         loaded = TraceIndex.load(index)
     except (FileNotFoundError, ValueError) as exc:
-        raise typer.BadParameter(str(exc)) from exc
+        _fail(str(exc))
     matches = loaded.query(text, k=top)
     source = loaded.text_of(matches[0].doc_id) if matches else None
     edits = align_to_source(text, source) if source is not None else []
@@ -276,11 +464,11 @@ def trace_command(
             "edits": [asdict(e) for e in edits],
         }
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
-        return
+        raise typer.Exit(EXIT_OK if matches else EXIT_FOUND)
     console = Console()
     if not matches:
         console.print("no candidate source shares a content word with this text")
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FOUND)
     candidates = Table(title="source candidates")
     for column in ("rank", "document", "score", "overlap", "alignment"):
         candidates.add_column(column, justify="left" if column == "document" else "right")
@@ -306,31 +494,71 @@ def trace_command(
 # --- screen command ---
 
 
-@app.command("screen")
+@app.command(
+    "screen",
+    cls=PlainCommand,
+    epilog="Examples:\n\n"
+    "unspin screen papers/ --out results.parquet\n\n"
+    "unspin screen corpus.jsonl --text-field body --id-field doi --out results.parquet -j 8\n\n"
+    "zcat dump.jsonl.gz | unspin screen - --out results.parquet\n\n"
+    "unspin screen corpus.parquet --out results.parquet --engine dask "
+    "--scheduler tcp://10.0.0.5:8786\n\n"
+    "Interrupted? Run the same command again: finished documents are kept and skipped.",
+)
 def screen_command(
     inputs: list[str] = typer.Argument(  # noqa: B008
-        ..., help="Files or directories: .txt, .md, .pdf, .jsonl, .parquet"
+        ...,
+        metavar="INPUT",
+        help="Files or directories (.txt, .md, .pdf, .jsonl, .parquet), or - for standard "
+        "input (JSON lines, or one plain-text document)",
     ),
-    out: str = typer.Option(..., "--out", "-o", help="Parquet file to write"),
+    out: str = typer.Option(..., "--out", "-o", metavar="FILE", help="Parquet file to write"),
     text_field: str = typer.Option(
-        "text", "--text-field", "--text-column", help="JSONL field / Parquet column with the text"
+        "text",
+        "--text-field",
+        "--text-column",
+        metavar="NAME",
+        help="JSONL field / Parquet column with the text",
     ),
     id_field: str = typer.Option(
-        None, "--id-field", help="JSONL field / Parquet column with an id (default: row number)"
+        None,
+        "--id-field",
+        metavar="NAME",
+        help="JSONL field / Parquet column with an id (default: row number)",
     ),
-    workers: int = typer.Option(0, "--workers", "-j", min=0, help="Processes (0: all cores)"),
-    batch_size: int = typer.Option(32, "--batch-size", min=1),
-    engine: str = typer.Option("local", "--engine", help="local (process pool) or dask"),
-    scheduler: str = typer.Option(None, "--scheduler", help="dask scheduler address"),
-    limit: int = typer.Option(None, "--limit", min=1, help="Stop after N new documents"),
-    force: bool = typer.Option(False, "--force", help="Replace an existing --out"),
+    workers: int = typer.Option(
+        0, "--workers", "-j", min=0, metavar="N", help="Processes (0: all cores)"
+    ),
+    batch_size: int = typer.Option(
+        32, "--batch-size", min=1, metavar="N", help="Documents per task"
+    ),
+    engine: str = typer.Option(
+        "local", "--engine", metavar="local|dask", help="local (process pool) or dask"
+    ),
+    scheduler: str = typer.Option(
+        None,
+        "--scheduler",
+        metavar="ADDRESS",
+        help="dask scheduler address (with --engine dask; default: a local cluster)",
+    ),
+    connect_timeout: float = typer.Option(
+        10.0,
+        "--connect-timeout",
+        min=0.1,
+        metavar="SECONDS",
+        help="How long to try reaching --scheduler",
+    ),
+    limit: int = typer.Option(
+        None, "--limit", min=1, metavar="N", help="Stop after N new documents"
+    ),
+    force: bool = typer.Option(False, "--force", help="Replace an existing --out file"),
     profile: str | None = PROFILE_OPTION,
     spinner_dict: str | None = SPINNER_DICT_OPTION,
     dict_format: DictFormat | None = DICT_FORMAT_OPTION,
 ) -> None:
     """Screen a corpus into a Parquet table; rerun the same command to resume after a kill."""
     import os
-    from pathlib import Path
+    import warnings
 
     from rich.console import Console
     from rich.progress import (
@@ -344,10 +572,14 @@ def screen_command(
     from rich.table import Table
 
     from unspin.ingest import DEFAULT_MAX_CHARS, IngestOptions
-    from unspin.screen import ENGINES, ScreenOptions, screen
+    from unspin.screen import ENGINES, ScreenError, ScreenOptions, screen
 
     if engine not in ENGINES:
-        raise typer.BadParameter(f"--engine must be one of {', '.join(ENGINES)}")
+        _fail(f"--engine must be one of {', '.join(ENGINES)}")
+    if scheduler and engine != "dask":
+        _fail("--scheduler only applies to --engine dask")
+    if inputs.count("-") > 1:
+        _fail("standard input (-) can be given once")
     options = ScreenOptions(
         ingest=IngestOptions(text_field, id_field, DEFAULT_MAX_CHARS, defer_files=True),
         workers=workers or max(1, os.cpu_count() or 1),
@@ -356,6 +588,7 @@ def screen_command(
         scheduler=scheduler,
         limit=limit,
         overwrite=force,
+        connect_timeout=connect_timeout,
         profile=_profile_source(profile, spinner_dict, dict_format),
     )
     console = Console(stderr=True)
@@ -367,29 +600,42 @@ def screen_command(
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=console) as progress:
-        task = progress.add_task("screening", total=None, spun=0, errors=0)
+    # dask and pypdf talk on stderr about their internals; the progress bar says what matters.
+    _quiet_libraries()
+    # The bar starts once the job has started: refusals (bad --out, unreachable scheduler)
+    # come first, as one line each.
+    progress = Progress(*columns, console=console)
+    task = progress.add_task("screening", total=None, spun=0, errors=0)
 
-        def started(pending: int, already_done: int) -> None:
-            if already_done:
-                progress.console.print(f"resuming: {already_done:,} documents already done")
-            progress.update(task, total=pending)
+    def started(pending: int, already_done: int) -> None:
+        progress.start()
+        if already_done:
+            progress.console.print(f"resuming: {already_done:,} documents already done")
+        progress.update(task, total=pending)
 
-        def finished_batch(rows: list[dict]) -> None:
-            fields = progress.tasks[task].fields
-            progress.update(
-                task,
-                advance=len(rows),
-                spun=fields["spun"] + sum(1 for row in rows if row["is_spun"]),
-                errors=fields["errors"] + sum(1 for row in rows if row["error"]),
-            )
+    def finished_batch(rows: list[dict]) -> None:
+        fields = progress.tasks[task].fields
+        progress.update(
+            task,
+            advance=len(rows),
+            spun=fields["spun"] + sum(1 for row in rows if row["is_spun"]),
+            errors=fields["errors"] + sum(1 for row in rows if row["error"]),
+        )
 
-        try:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             summary = screen([Path(p) for p in inputs], Path(out), options, started, finished_batch)
-        except (FileNotFoundError, FileExistsError, ValueError) as exc:
-            raise typer.BadParameter(str(exc)) from exc
         if summary.complete:  # the up-front total was an estimate
             progress.update(task, total=summary.processed, completed=summary.processed)
+    except (FileNotFoundError, FileExistsError, ScreenError, ValueError) as exc:
+        progress.stop()
+        _fail(str(exc))
+    except OSError as exc:
+        progress.stop()
+        _fail(f"{getattr(exc, 'filename', None) or out}: {exc.strerror or exc}")
+    finally:
+        progress.stop()
     table = Table(title="screen summary")
     table.add_column("documents", justify="right")
     table.add_column("this run", justify="right")
@@ -412,17 +658,48 @@ def screen_command(
         console.print(f"stopped early; rerun the same command to resume ({summary.output})")
 
 
+def _quiet_libraries() -> None:
+    import logging
+
+    for name in ("distributed", "dask", "tornado", "pypdf", "bokeh"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
 # --- serve command ---
 
 
-@app.command()
+@app.command(
+    cls=PlainCommand,
+    epilog="Examples:\n\n"
+    "unspin serve   # then open http://127.0.0.1:8000/\n\n"
+    "unspin serve --host 0.0.0.0 --port 8080 --allowed-host unspin.example.org\n\n"
+    'curl -s localhost:8000/v1/analyze -H "content-type: application/json" '
+    '-d \'{"text": "a profound learning model"}\'',
+)
 def serve(
-    host: str = typer.Option("127.0.0.1", help="Interface to listen on (0.0.0.0 for all)."),
-    port: int = typer.Option(8000, min=0, max=65535, help="TCP port."),
-    max_bytes: int | None = typer.Option(
-        None, min=1, help="Largest request body accepted (default 500,000 bytes)."
+    host: str = typer.Option(
+        "127.0.0.1", metavar="ADDRESS", help="Interface to listen on (0.0.0.0 for all)."
     ),
-    log_level: str = typer.Option("info", help="uvicorn log level."),
+    port: int = typer.Option(8000, min=0, max=65535, metavar="PORT", help="TCP port."),
+    max_bytes: int | None = typer.Option(
+        None, min=1, metavar="BYTES", help="Largest request body accepted (default 500,000)."
+    ),
+    timeout: float | None = typer.Option(
+        None, min=1, metavar="SECONDS", help="Time limit of one analysis (default 60)."
+    ),
+    max_concurrent: int | None = typer.Option(
+        None,
+        min=1,
+        metavar="N",
+        help="Analyses run at once; more get 429 (default 2).",
+    ),
+    allowed_host: list[str] = typer.Option(  # noqa: B008
+        None,
+        "--allowed-host",
+        metavar="HOST",
+        help="Accept only requests for this Host (repeat it; *.example.org allowed).",
+    ),
+    log_level: str = typer.Option("info", metavar="LEVEL", help="uvicorn log level."),
     profile: str | None = PROFILE_OPTION,
     spinner_dict: str | None = SPINNER_DICT_OPTION,
     dict_format: DictFormat | None = DICT_FORMAT_OPTION,
@@ -431,15 +708,21 @@ def serve(
     import uvicorn
 
     from unspin.pipeline import default_analyzer
-    from unspin.service import DEFAULT_MAX_BYTES, create_app
+    from unspin.service import ServiceLimits, create_app, server_config
 
+    defaults = ServiceLimits()
+    limits = ServiceLimits(
+        max_bytes=max_bytes or defaults.max_bytes,
+        timeout=timeout or defaults.timeout,
+        max_concurrent=max_concurrent or defaults.max_concurrent,
+    )
     loaded = _load_profile(profile, spinner_dict, dict_format)  # server-wide, read once
     if loaded is not None:
         typer.echo(f"unspin: using {loaded.describe()}", err=True)
     typer.echo("unspin: loading language resources…", err=True)
     default_analyzer()  # load now, so the first request is not the slow one
-    app_ = create_app(max_bytes=max_bytes or DEFAULT_MAX_BYTES, profile=loaded)
-    uvicorn.run(app_, host=host, port=port, log_level=log_level)
+    app_ = create_app(limits=limits, allowed_hosts=allowed_host or None, profile=loaded)
+    uvicorn.Server(server_config(app_, host=host, port=port, log_level=log_level)).run()
 
 
 # --- phrases sub-commands (the published tortured-phrase list) ---
@@ -501,11 +784,11 @@ def phrases_update_command(
         try:
             date.fromisoformat(snapshot)
         except ValueError:
-            raise typer.BadParameter(f"--snapshot {snapshot!r} is not a YYYY-MM-DD date") from None
+            _fail(f"--snapshot {snapshot!r} is not a YYYY-MM-DD date")
     try:
         summary = update(Path(file), replace=replace, dry_run=dry_run, snapshot=snapshot)
     except PhraseListError as error:
-        raise typer.BadParameter(str(error)) from error
+        _fail(str(error))
     for line in summary.skipped[:10]:
         typer.echo(f"skipped {line}", err=True)
     if len(summary.skipped) > 10:
@@ -544,7 +827,7 @@ def phrases_allow_command(
             return
         changed = disallow(terms) if remove else allow(terms)
     except PhraseListError as error:
-        raise typer.BadParameter(str(error)) from error
+        _fail(str(error))
     verb = "removed" if remove else "allowed"
     typer.echo(f"{verb} {len(changed)} term(s){': ' + ', '.join(changed) if changed else ''}")
     if changed:

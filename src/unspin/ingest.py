@@ -6,10 +6,16 @@ a batch job can record it and move on instead of dying.
 
 from __future__ import annotations
 
+import io
 import json
+import logging
+import sys
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO
 
 from unspin import tokenize
 from unspin.tokenize import InputError
@@ -18,6 +24,8 @@ TEXT_SUFFIXES = (".txt", ".md")
 PDF_SUFFIX = ".pdf"
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 PARQUET_SUFFIX = ".parquet"
+PDF_MAGIC = b"%PDF-"
+STDIN = Path("-")  # read standard input: JSON lines if it starts with "{", else one document
 SUPPORTED_SUFFIXES = (*TEXT_SUFFIXES, PDF_SUFFIX, *JSONL_SUFFIXES, PARQUET_SUFFIX)
 DEFAULT_MAX_CHARS = 2_000_000
 
@@ -70,7 +78,11 @@ def _read_plain(path: Path, options: IngestOptions) -> Iterator[Document]:
     try:
         size = path.stat().st_size
         if size > options.max_chars * 4:
-            yield _document(str(path), str(path), "", f"file too large ({size:,} bytes)", 0)
+            error = (
+                f"file too large ({size:,} bytes; at most {options.max_chars:,} characters "
+                "per document): split it into smaller files or JSONL lines"
+            )
+            yield _document(str(path), str(path), "", error, 0)
             return
         text, error = decode_bytes(path.read_bytes())
     except OSError as exc:
@@ -78,15 +90,29 @@ def _read_plain(path: Path, options: IngestOptions) -> Iterator[Document]:
     yield _document(str(path), str(path), text, error, options.max_chars)
 
 
-def _read_pdf(path: Path, options: IngestOptions) -> Iterator[Document]:
+def pdf_text(source: Path | bytes) -> str:
+    """Text of every page of a PDF; ValueError (with the reason) when it cannot be read.
+
+    pypdf complains about every odd object through logging and warnings; a damaged PDF is
+    reported once, as the error, instead of as a stream of noise on stderr.
+    """
     from pypdf import PdfReader
 
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
-        reader = PdfReader(str(path))
-        text = "\n".join(page.extract_text() or "" for page in reader.pages)
-        error = None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = PdfReader(io.BytesIO(source) if isinstance(source, bytes) else str(source))
+            return "\n".join(page.extract_text() or "" for page in reader.pages)
     except Exception as exc:  # pypdf raises many types for damaged files
-        text, error = "", f"unreadable PDF: {type(exc).__name__}: {exc}"
+        raise ValueError(f"unreadable PDF: {type(exc).__name__}: {exc}") from None
+
+
+def _read_pdf(path: Path, options: IngestOptions) -> Iterator[Document]:
+    try:
+        text, error = pdf_text(path), None
+    except ValueError as exc:
+        text, error = "", str(exc)
     yield _document(str(path), str(path), text, error, options.max_chars)
 
 
@@ -103,29 +129,33 @@ def _read_jsonl(path: Path, options: IngestOptions) -> Iterator[Document]:
         yield _document(str(path), str(path), "", f"unreadable: {exc.strerror or exc}", 0)
         return
     with handle:
-        for row, raw_line in enumerate(handle):
-            if not raw_line.strip():
-                continue
-            fallback_id = f"{path}#{row}"
-            line, error = decode_bytes(raw_line)
-            if error:
-                yield _document(fallback_id, str(path), "", error, 0)
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield _document(fallback_id, str(path), "", f"invalid JSON: {exc.msg}", 0)
-                continue
-            if not isinstance(record, dict):
-                yield _document(fallback_id, str(path), "", "JSON line is not an object", 0)
-                continue
-            doc_id = _row_id(path, row, record, options)
-            text = record.get(options.text_field)
-            if not isinstance(text, str):
-                error = f"no string field {options.text_field!r}"
-                yield _document(doc_id, str(path), "", error, 0)
-                continue
-            yield _document(doc_id, str(path), text, None, options.max_chars)
+        yield from _jsonl_documents(handle, path, options)
+
+
+def _jsonl_documents(handle: BinaryIO, path: Path, options: IngestOptions) -> Iterator[Document]:
+    for row, raw_line in enumerate(handle):
+        if not raw_line.strip():
+            continue
+        fallback_id = f"{path}#{row}"
+        line, error = decode_bytes(raw_line)
+        if error:
+            yield _document(fallback_id, str(path), "", error, 0)
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield _document(fallback_id, str(path), "", f"invalid JSON: {exc.msg}", 0)
+            continue
+        if not isinstance(record, dict):
+            yield _document(fallback_id, str(path), "", "JSON line is not an object", 0)
+            continue
+        doc_id = _row_id(path, row, record, options)
+        text = record.get(options.text_field)
+        if not isinstance(text, str):
+            error = f"no string field {options.text_field!r}"
+            yield _document(doc_id, str(path), "", error, 0)
+            continue
+        yield _document(doc_id, str(path), text, None, options.max_chars)
 
 
 def _read_parquet(path: Path, options: IngestOptions) -> Iterator[Document]:
@@ -157,8 +187,31 @@ def _read_parquet(path: Path, options: IngestOptions) -> Iterator[Document]:
             row += 1
 
 
+@lru_cache(maxsize=1)
+def stdin_bytes() -> bytes:
+    """Standard input, read once: counting and reading the documents both need it."""
+    return sys.stdin.buffer.read()
+
+
+def _read_stdin(options: IngestOptions) -> Iterator[Document]:
+    raw = stdin_bytes()
+    if raw.lstrip()[:1] == b"{":
+        yield from _jsonl_documents(io.BytesIO(raw), STDIN, options)
+        return
+    if raw.startswith(PDF_MAGIC):
+        try:
+            text, error = pdf_text(raw), None
+        except ValueError as exc:
+            text, error = "", str(exc)
+    else:
+        text, error = decode_bytes(raw)
+    yield _document(str(STDIN), str(STDIN), text, error, options.max_chars)
+
+
 def read_file(path: Path, options: IngestOptions) -> Iterator[Document]:
     """Documents in one file, chosen by suffix (anything unknown is read as plain text)."""
+    if path == STDIN:
+        return _read_stdin(options)
     suffix = path.suffix.lower()
     whole_file = suffix not in (*JSONL_SUFFIXES, PARQUET_SUFFIX)
     if whole_file and options.defer_files:
@@ -184,7 +237,9 @@ def expand_inputs(inputs: Iterable[Path]) -> list[Path]:
     """Files named directly, plus supported files under directories, in a stable order."""
     files: list[Path] = []
     for item in inputs:
-        if item.is_dir():
+        if item == STDIN:
+            files.append(item)
+        elif item.is_dir():
             found = (p for p in item.rglob("*") if p.is_file())
             files.extend(sorted(p for p in found if p.suffix.lower() in SUPPORTED_SUFFIXES))
         elif item.exists():
@@ -202,7 +257,11 @@ def estimate_count(inputs: Iterable[Path]) -> int:
     for path in expand_inputs(inputs):
         suffix = path.suffix.lower()
         try:
-            if suffix in JSONL_SUFFIXES:
+            if path == STDIN:
+                raw = stdin_bytes()
+                jsonl = raw.lstrip()[:1] == b"{"
+                total += sum(1 for line in raw.splitlines() if line.strip()) if jsonl else 1
+            elif suffix in JSONL_SUFFIXES:
                 with path.open("rb") as handle:
                     total += sum(1 for line in handle if line.strip())
             elif suffix == PARQUET_SUFFIX:

@@ -35,13 +35,13 @@ import math
 import os
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from unspin.phrases import read_text_file
 
@@ -59,8 +59,6 @@ _PROFILE_KEYS = {"format", "format_version", "name", "source", "created", "descr
 _PAIR_KEYS = {"spun", "original", "count", "confidence"}
 _TABLE_HEADER_WORDS = {"original", "spun", "source", "target", "from", "to", "word", "synonym"}
 _SPINTAX_GROUP = re.compile(r"\{[^{}]*\|[^{}]*\}")
-
-_T = TypeVar("_T")
 
 
 class ProfileError(ValueError):
@@ -452,24 +450,6 @@ def _load_source(source: ProfileSource) -> Profile:
     if source.spinner_dict is not None:
         profiles.append(Profile.from_spinner_dict(source.spinner_dict, source.dict_format))
     return Profile.merged(profiles)
-
-
-def analyze_with_profile(analyze: Callable[..., _T], text: str, profile: Profile | None) -> _T:
-    """`analyze(text)`, passing `profile=` only when there is one.
-
-    Analyzers without the keyword keep working without a profile, and with one fail with a
-    message instead of a bare TypeError.
-    """
-    if profile is None:
-        return analyze(text)
-    try:
-        return analyze(text, profile=profile)
-    except TypeError as error:
-        if "profile" in str(error) and "keyword" in str(error):
-            raise ProfileError(
-                "this analyzer does not take a spinner profile (no profile= keyword)"
-            ) from error
-        raise
 
 
 # --- dictionary readers ---

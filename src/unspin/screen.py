@@ -9,13 +9,16 @@ at any moment loses no finished document and never analyses one twice.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from itertools import islice
 from multiprocessing import get_all_start_methods, get_context
@@ -28,10 +31,12 @@ from unspin.ingest import (
     Document,
     IngestOptions,
     estimate_count,
+    expand_inputs,
     iter_documents,
     load_deferred,
 )
-from unspin.profile import ProfileSource, analyze_with_profile
+from unspin.language import not_english_reason
+from unspin.profile import ProfileSource
 
 RESULT_SCHEMA = pa.schema(
     [
@@ -47,6 +52,12 @@ RESULT_SCHEMA = pa.schema(
     ]
 )
 ENGINES = ("local", "dask")
+WORKER_CRASH = "analysis crashed its worker process, also when run alone; skipped"
+DASK_CONNECT_TIMEOUT = 10.0  # seconds; a wrong scheduler address should fail fast, not in 30 s
+
+
+class ScreenError(ValueError):
+    """The job cannot start (bad output path, unreachable scheduler); the message says why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +74,7 @@ class ScreenOptions:
     dask_processes: bool = True
     limit: int | None = None  # stop (resumably) after this many new documents
     overwrite: bool = False  # replace an existing output that no unfinished job belongs to
+    connect_timeout: float = DASK_CONNECT_TIMEOUT
     profile: ProfileSource | None = None  # spinner profile; each worker loads it once
 
 
@@ -114,8 +126,11 @@ def analyze_batch(
         if document.error:
             rows.append(_error_row(document, document.error))
             continue
+        if reason := not_english_reason(document.text):
+            rows.append(_error_row(document, reason))
+            continue
         try:
-            report = analyze_with_profile(analyzer.analyze, document.text, loaded)
+            report = analyzer.analyze(document.text, profile=loaded)
         except Exception as exc:  # one bad document must not kill the job
             rows.append(_error_row(document, f"analysis failed: {type(exc).__name__}: {exc}"))
             continue
@@ -261,6 +276,56 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
+class _RestartingPool:
+    """A process pool that is replaced when a worker dies (kill -9, OOM killer, segfault).
+
+    One crashed worker breaks a ProcessPoolExecutor and fails every batch in flight, so the
+    batches are retried one at a time in a fresh pool; a batch that crashes alone too is split
+    into its documents, and a document that crashes alone becomes an error row. A poison
+    document costs a few restarts, never the job (or every rerun of it).
+    """
+
+    def __init__(self, options: ScreenOptions, context) -> None:
+        self.options = options
+        self.context = context
+        self.pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.options.workers,
+            mp_context=self.context,
+            initializer=_exit_with_parent,
+        )
+
+    def submit(self, batch: list[Document]) -> Future:
+        return self.pool.submit(analyze_batch, batch, self.options.ingest, self.options.profile)
+
+    def restart(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pool = self._new_pool()
+
+    def _alone(self, batch: list[Document]) -> list[dict] | None:
+        try:
+            return self.submit(batch).result()
+        except BrokenProcessPool:
+            self.restart()
+            return None
+
+    def retry(self, batch: list[Document]) -> list[dict]:
+        """Rows for a batch whose worker died: alone once, then document by document."""
+        rows = self._alone(batch)
+        if rows is not None:
+            return rows
+        rows = []
+        for document in batch:
+            single = self._alone([document]) if len(batch) > 1 else None
+            rows.extend(single if single is not None else [_error_row(document, WORKER_CRASH)])
+        return rows
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _run_local(batches: Iterator[list[Document]], options: ScreenOptions) -> Iterator[list[dict]]:
     workers = options.workers
     if workers <= 1:
@@ -278,55 +343,128 @@ def _run_local(batches: Iterator[list[Document]], options: ScreenOptions) -> Ite
         context = get_context("fork")
     else:
         context = get_context("forkserver")
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=_exit_with_parent,
-    ) as pool:
-        pending: set[Future] = set()
-        for batch in batches:
-            pending.add(pool.submit(analyze_batch, batch, options.ingest, options.profile))
-            if len(pending) >= 2 * workers:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    yield future.result()
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                yield future.result()
-
-
-def _run_dask(batches: Iterator[list[Document]], options: ScreenOptions) -> Iterator[list[dict]]:
-    from distributed import Client, LocalCluster, as_completed
-
-    cluster = None
-    if options.scheduler:
-        client = Client(options.scheduler)
-    else:
-        cluster = LocalCluster(
-            n_workers=options.workers,
-            threads_per_worker=1,
-            processes=options.dask_processes,
-            dashboard_address=None,
-        )
-        client = Client(cluster)
+    pool = _RestartingPool(options, context)
     try:
-        window = as_completed()
-        in_flight = 0
-        for batch in batches:
-            window.add(
-                client.submit(analyze_batch, batch, options.ingest, options.profile, pure=False)
-            )
-            in_flight += 1
-            if in_flight >= 2 * max(options.workers, 1):
-                yield next(window).result()
-                in_flight -= 1
-        for future in window:
-            yield future.result()
+        pending: dict[Future, list[Document]] = {}
+        source = iter(batches)
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < 2 * workers:
+                batch = next(source, None)
+                if batch is None:
+                    exhausted = True
+                else:
+                    pending[pool.submit(batch)] = batch
+            if not pending:
+                return
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            lost: list[list[Document]] = []
+            for future in finished:
+                batch = pending.pop(future)
+                if isinstance(future.exception(), BrokenProcessPool):
+                    lost.append(batch)
+                else:
+                    yield future.result()
+            if lost:
+                # The whole pool is gone: whatever else was in flight failed with it.
+                for future, batch in pending.items():
+                    if future.done() and future.exception() is None:
+                        yield future.result()
+                    else:
+                        lost.append(batch)
+                pending.clear()
+                pool.restart()
+                for batch in lost:
+                    yield pool.retry(batch)
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        pool.close()
+
+
+def _dask_client(options: ScreenOptions):
+    """(client, cluster or None): connect first, so a bad address fails before any work."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ScreenError(
+            "--engine dask needs dask.distributed: pip install 'unspin[cluster]'"
+        ) from None
+    if options.scheduler:
+        try:
+            return Client(options.scheduler, timeout=options.connect_timeout), None
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ScreenError(
+                f"cannot reach the dask scheduler at {options.scheduler} "
+                f"within {options.connect_timeout:g} s ({type(exc).__name__}: {exc})"
+            ) from None
+    cluster = LocalCluster(
+        n_workers=options.workers,
+        threads_per_worker=1,
+        processes=options.dask_processes,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,  # worker chatter would scroll over the progress bar
+    )
+    return Client(cluster), cluster
+
+
+def _run_dask(
+    batches: Iterator[list[Document]], options: ScreenOptions, client
+) -> Iterator[list[dict]]:
+    from distributed import as_completed
+
+    window = as_completed()
+    batch_of: dict = {}
+    in_flight = 0
+
+    def results(future) -> list[dict]:
+        batch = batch_of.pop(future.key)
+        try:
+            return future.result()
+        except Exception:  # KilledWorker and friends: dask already retried the batch
+            if len(batch) == 1:
+                return [_error_row(batch[0], WORKER_CRASH)]
+            return [row for document in batch for row in _dask_alone(client, document, options)]
+
+    for batch in batches:
+        future = client.submit(analyze_batch, batch, options.ingest, options.profile, pure=False)
+        batch_of[future.key] = batch
+        window.add(future)
+        in_flight += 1
+        if in_flight >= 2 * max(options.workers, 1):
+            yield results(next(window))
+            in_flight -= 1
+    for future in window:
+        yield results(future)
+
+
+def _dask_alone(client, document: Document, options: ScreenOptions) -> list[dict]:
+    try:
+        return client.submit(
+            analyze_batch, [document], options.ingest, options.profile, pure=False
+        ).result()
+    except Exception:
+        return [_error_row(document, WORKER_CRASH)]
+
+
+def check_output(out: Path, overwrite: bool) -> None:
+    """Fail before any work when the results could not be written at the end."""
+    if out.is_dir():
+        raise ScreenError(f"--out {out} is a directory; give a file name such as results.parquet")
+    if out.exists() and not work_dir_for(out).exists() and not overwrite:
+        raise FileExistsError(f"{out} exists; pass overwrite (--force) to screen again")
+    parent = out.parent
+    existing = parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ScreenError(f"cannot write {out}: {existing} is not a directory")
+    if existing == parent:
+        try:  # the only sure test of writability, whoever we run as
+            with tempfile.TemporaryFile(dir=parent):
+                pass
+        except OSError as exc:
+            raise ScreenError(f"cannot write to {parent}: {exc.strerror or exc}") from None
+    elif not os.access(existing, os.W_OK | os.X_OK):
+        raise ScreenError(f"cannot create {parent}: {existing} is not writable")
 
 
 def screen(
@@ -345,9 +483,30 @@ def screen(
     if options.engine not in ENGINES:
         raise ValueError(f"unknown engine {options.engine!r} (choose from {', '.join(ENGINES)})")
     started = time.perf_counter()
-    if out.exists() and not work_dir_for(out).exists() and not options.overwrite:
-        raise FileExistsError(f"{out} exists; pass overwrite (--force) to screen again")
+    check_output(out, options.overwrite)
     inputs = list(inputs)
+    expand_inputs(inputs)  # a missing input fails here, before a work folder is made
+    client = cluster = None
+    if options.engine == "dask":
+        client, cluster = _dask_client(options)
+    try:
+        return _screen(inputs, out, options, on_start, on_batch, started, client)
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _screen(
+    inputs: list[Path],
+    out: Path,
+    options: ScreenOptions,
+    on_start: Callable[[int, int], None] | None,
+    on_batch: Callable[[list[dict]], None] | None,
+    started: float,
+    client,
+) -> ScreenSummary:
     store = PartStore(work_dir_for(out))
     done = store.done_ids()
     estimate = estimate_count(inputs)
@@ -361,8 +520,8 @@ def screen(
         on_start(expected, len(done))
     summary = ScreenSummary()
     batches = batched(pending, max(1, options.batch_size))
-    if options.engine == "dask":
-        results = _run_dask(batches, options)
+    if client is not None:
+        results = _run_dask(batches, options, client)
     else:
         results = _run_local(batches, options)
     for rows in results:

@@ -1,16 +1,25 @@
 """HTTP API and web page: a thin shell over `Analyzer.analyze`.
 
 Every failure a client can cause comes back as a 4xx with a JSON body
-`{"error": ..., "detail": ...}`; nothing a client sends can take the server down.
+`{"error": ..., "detail": ...}`; nothing a client sends can take the server down or hold it:
+bodies have a size and a time limit, analyses a time limit and a concurrency cap (429 beyond
+it), an analysis stops when its client leaves (where the core offers a progress hook), and the
+HTTP server closes connections whose headers dribble in (`server_config`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import logging
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Annotated, Any
 
+import uvicorn
 from fastapi import FastAPI, File, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
@@ -19,21 +28,40 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from unspin import tokenize
+from unspin.language import guess_language, not_english_reason
 from unspin.model import Report
 from unspin.phrases import phrase_list_info
 from unspin.pipeline import Analyzer, default_analyzer
-from unspin.profile import Profile, analyze_with_profile
+from unspin.profile import Profile
 from unspin.tokenize import InputError
 
 STATIC_DIR = Path(__file__).parent / "static"
 # About 80,000 words, which one analyzer process handles in well under a minute: a larger
 # document would hold the single worker too long; `unspin screen` is for bulk work.
 DEFAULT_MAX_BYTES = 500_000
+POLL_SECONDS = 0.2  # how often a running analysis checks for its deadline and its client
+
+logger = logging.getLogger("unspin.service")
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceLimits:
+    """What one client may ask of the server; every number bounds memory or time."""
+
+    max_bytes: int = DEFAULT_MAX_BYTES  # request body
+    timeout: float = 60.0  # seconds one analysis may run before the client gets a 504
+    max_concurrent: int = 2  # analyses at once (they share the GIL; more only adds latency)
+    retry_after: int = 10  # seconds suggested to a client turned away with 429
+    body_timeout: float = 30.0  # seconds to receive a whole request body (slow-drip uploads)
+    header_timeout: float = 10.0  # seconds to receive request headers (server_config)
+
 
 # The page loads nothing from elsewhere, so the browser may refuse anything that tries to.
-PAGE_SECURITY_HEADERS = {
+# Sent on every response: JSON and error bodies must not be sniffed or framed either.
+SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
@@ -41,6 +69,7 @@ PAGE_SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+PAGE_SECURITY_HEADERS = SECURITY_HEADERS  # the name older callers used
 
 # Stated in the OpenAPI schema so clients (and schemathesis) know blank or NUL text is refused.
 NON_BLANK_TEXT = r"^[^\x00]*[^\x00\s][^\x00]*$"
@@ -57,6 +86,17 @@ class ApiError(HTTPException):
 class BodyTooLarge(ApiError):
     def __init__(self, max_bytes: int) -> None:
         super().__init__(413, "too_large", f"request body exceeds the limit of {max_bytes} bytes")
+
+
+class BodyTimeout(ApiError):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            408, "body_timeout", f"the request body did not arrive within {seconds:g} s"
+        )
+
+
+class AnalysisStopped(Exception):
+    """Raised from the progress hook to end an analysis nobody will read."""
 
 
 # --- response and request models (mirror Report.to_dict()) ---
@@ -85,6 +125,11 @@ class ReportOut(BaseModel):
     word_count: int = Field(ge=0)
     fingerprint_hits: int = Field(ge=0)
     notes: list[str] = Field(default_factory=list)
+    language: str | None = Field(
+        default=None,
+        description="ISO 639-1 code when the text confidently looks like another language "
+        "than English (unspin handles English only; the verdict then means little).",
+    )
 
 
 class RestoreOut(BaseModel):
@@ -128,12 +173,23 @@ class HealthOut(BaseModel):
     profile: str | None = Field(None, description="The server-wide spinner profile, if any.")
 
 
+class LimitsOut(BaseModel):
+    """The limits this server enforces, so clients (and the web page) can say them up front."""
+
+    max_bytes: int = Field(description="Largest request body accepted, in bytes.")
+    timeout_s: float = Field(description="Longest one analysis may run.")
+    max_concurrent: int = Field(description="Analyses run at once; more are refused with 429.")
+
+
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "Body could not be parsed (not UTF-8 JSON)."},
     413: {"model": ErrorOut, "description": "Request body over the size limit."},
     415: {"model": ErrorOut, "description": "Binary (non-text) content."},
+    408: {"model": ErrorOut, "description": "The request body arrived too slowly."},
     422: {"model": ErrorOut, "description": "Empty, malformed, or not UTF-8 text."},
+    429: {"model": ErrorOut, "description": "Too many analyses running; see Retry-After."},
     500: {"model": ErrorOut, "description": "The analyzer failed on this input."},
+    504: {"model": ErrorOut, "description": "The analysis ran past the time limit."},
 }
 
 
@@ -160,7 +216,15 @@ def decode_upload(data: bytes) -> str:
 
 
 def report_out(report: Report) -> ReportOut:
-    return ReportOut.model_validate(report.to_dict())
+    """The report as sent; non-English text gets its language and a note saying what it means."""
+    out = ReportOut.model_validate(report.to_dict())
+    code = guess_language(report.text)
+    if code is not None and code != "en":
+        out.language = code
+        reason = not_english_reason(report.text)
+        if reason and reason not in out.notes:
+            out.notes.append(reason)
+    return out
 
 
 # --- body size limit ---
@@ -172,9 +236,10 @@ class BodySizeLimit:
     The second check covers chunked uploads and clients that understate Content-Length.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, body_timeout: float | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.body_timeout = body_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -187,14 +252,24 @@ class BodySizeLimit:
 
         received = 0
         response_started = False
+        body_done = False
+        loop = asyncio.get_running_loop()
+        deadline = None if self.body_timeout is None else loop.time() + self.body_timeout
 
         async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, body_done
+            if body_done or deadline is None:
+                message = await receive()
+            else:
+                try:
+                    message = await asyncio.wait_for(receive(), max(deadline - loop.time(), 0))
+                except TimeoutError:
+                    raise BodyTimeout(self.body_timeout or 0) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
                     raise BodyTooLarge(self.max_bytes)
+                body_done = not message.get("more_body", False)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -205,11 +280,80 @@ class BodySizeLimit:
 
         try:
             await self.app(scope, counting_receive, tracking_send)
-        except BodyTooLarge as exc:
+        except (BodyTooLarge, BodyTimeout) as exc:
             # Normally the app's exception handler answers; this catches readers that bypass it.
             if response_started:
                 raise
             await error_response(exc)(scope, receive, send)
+
+
+class SecurityHeaders:
+    """Security headers on every response, and (optionally) only the expected Host names."""
+
+    def __init__(self, app: ASGIApp, allowed_hosts: list[str] | None = None) -> None:
+        self.app = app
+        self.allowed_hosts = [host.lower() for host in allowed_hosts or ()]
+
+    def host_allowed(self, scope: Scope) -> bool:
+        if not self.allowed_hosts or "*" in self.allowed_hosts:
+            return True
+        host = ""
+        for name, value in scope.get("headers", ()):
+            if name == b"host":
+                host = value.decode("latin-1").lower()
+        # Drop the port: "[::1]:8000" -> "[::1]", "example.org:80" -> "example.org".
+        host = host[: host.find("]") + 1] if host.startswith("[") else host.split(":", 1)[0]
+        for pattern in self.allowed_hosts:
+            if host == pattern or (
+                pattern.startswith("*.") and host.endswith(pattern[1:]) and host != pattern[2:]
+            ):
+                return True
+        return False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                for name, value in SECURITY_HEADERS.items():
+                    if name.lower().encode() not in present:
+                        headers.append((name.lower().encode(), value.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        if not self.host_allowed(scope):
+            refusal = ApiError(400, "invalid_host", "this server does not answer for that Host")
+            await error_response(refusal)(scope, receive, send_with_headers)
+            return
+        await self.app(scope, receive, send_with_headers)
+
+
+class AnalysisSlots:
+    """A count of running analyses, released by the worker thread when it really ends.
+
+    A timed-out analysis keeps its slot until its thread finishes, so abandoned work still
+    counts against the cap and cannot pile up.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.busy = 0
+        self._lock = threading.Lock()
+
+    def try_acquire(self) -> bool:
+        with self._lock:
+            if self.busy >= self.size:
+                return False
+            self.busy += 1
+            return True
+
+    def release(self) -> None:
+        with self._lock:
+            self.busy -= 1
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -249,16 +393,24 @@ HTTP_ERROR_NAMES = {
 
 def create_app(
     analyzer: Analyzer | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int | None = None,
+    limits: ServiceLimits | None = None,
+    allowed_hosts: list[str] | None = None,
     profile: Profile | None = None,
 ) -> FastAPI:
     """Build the app; tests inject an analyzer, `unspin serve` uses the shared default one.
 
-    `profile` (a spinner profile) applies to every request: it is loaded once, at start-up.
+    `max_bytes` overrides `limits.max_bytes`; `allowed_hosts` (e.g. ["unspin.example.org",
+    "*.example.org"]) refuses requests for any other Host header. `profile` (a spinner profile)
+    applies to every request: it is loaded once, at start-up.
     """
     get_analyzer: Callable[[], Analyzer] = (
         (lambda: analyzer) if analyzer is not None else default_analyzer
     )
+    limits = limits or ServiceLimits()
+    if max_bytes is not None:
+        limits = dataclasses.replace(limits, max_bytes=max_bytes)
+    slots = AnalysisSlots(limits.max_concurrent)
     version = _package_version()
     phrases = phrase_list_info()
     phrase_list = PhraseListOut(
@@ -269,17 +421,26 @@ def create_app(
     )
     profile_line = profile.describe() if profile is not None else None
 
+    # No /docs or /redoc: FastAPI's pages load Swagger UI from a CDN, and this server promises
+    # that nothing is fetched from elsewhere. The schema is at /openapi.json.
     app = FastAPI(
         title="unspin",
         version=version,
         description="Detect and reverse automated text spinning (synonym substitution).",
+        docs_url=None,
+        redoc_url=None,
     )
-    app.add_middleware(BodySizeLimit, max_bytes=max_bytes)
+    app.state.limits = limits
+    app.state.slots = slots
+    app.add_middleware(BodySizeLimit, max_bytes=limits.max_bytes, body_timeout=limits.body_timeout)
+    app.add_middleware(SecurityHeaders, allowed_hosts=allowed_hosts)
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
         if isinstance(exc, ApiError):
-            return error_response(exc)
+            response = error_response(exc)
+            response.headers.update(exc.headers or {})
+            return response
         name, hint = HTTP_ERROR_NAMES.get(exc.status_code, ("http_error", ""))
         response = error_response(ApiError(exc.status_code, name, f"{exc.detail}{hint}"))
         response.headers.update(exc.headers or {})
@@ -294,48 +455,104 @@ def create_app(
         # Keep the server up and say so plainly; the traceback goes to the server log.
         return error_response(ApiError(500, "analyzer_failed", type(exc).__name__))
 
-    async def run_analyzer(text: str) -> Report:
-        try:
-            # The analyzer is CPU-bound sync code; keep the event loop free for other requests.
-            return await run_in_threadpool(
-                analyze_with_profile, get_analyzer().analyze, text, profile
+    async def run_analyzer(request: Request, text: str) -> Report:
+        """Analyse in a worker thread, within the time limit and the concurrency cap."""
+        if not slots.try_acquire():
+            busy = ApiError(
+                429,
+                "busy",
+                f"{limits.max_concurrent} analyses are already running; "
+                f"retry in {limits.retry_after} s",
             )
+            busy.headers = {"Retry-After": str(limits.retry_after)}
+            raise busy
+        stop = threading.Event()
+        current = get_analyzer()
+
+        def check_stop(done_words: int, total_words: int) -> None:
+            if stop.is_set():
+                raise AnalysisStopped
+
+        def work() -> Report:
+            try:
+                return current.analyze(text, profile=profile, progress=check_stop)
+            finally:
+                slots.release()
+
+        # The analyzer is CPU-bound sync code; keep the event loop free for other requests.
+        task = asyncio.ensure_future(run_in_threadpool(work))
+        task.add_done_callback(lambda done: done.cancelled() or done.exception())
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limits.timeout
+        try:
+            while not task.done():
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise ApiError(
+                        504,
+                        "timeout",
+                        f"analysis took longer than {limits.timeout:g} s; send a shorter text, "
+                        "or use `unspin check` / `unspin screen` for long documents",
+                    )
+                await asyncio.wait({task}, timeout=min(POLL_SECONDS, remaining))
+                if not task.done() and await request.is_disconnected():
+                    raise ApiError(499, "client_closed", "the client closed the connection")
+        except BaseException:
+            stop.set()  # the worker thread stops at its next progress call
+            raise
+        try:
+            return task.result()
         except ValueError as exc:
             raise ApiError(422, "rejected", str(exc)) from exc
+        except Exception as exc:
+            # Answered here rather than by the catch-all handler, which runs outside the
+            # middleware that adds the security headers.
+            logger.exception("analysis failed")
+            raise ApiError(500, "analyzer_failed", type(exc).__name__) from exc
 
     @app.get("/healthz", response_model=HealthOut, tags=["service"])
     async def healthz() -> HealthOut:
-        """Liveness probe; does not load language resources."""
+        """Liveness probe; does not load language resources and answers while analyses run."""
         return HealthOut(
             status="ok", version=version, phrase_list=phrase_list, profile=profile_line
         )
 
+    @app.get("/v1/limits", response_model=LimitsOut, tags=["service"])
+    async def service_limits() -> LimitsOut:
+        """The size, time and concurrency limits of this server."""
+        return LimitsOut(
+            max_bytes=limits.max_bytes,
+            timeout_s=limits.timeout,
+            max_concurrent=limits.max_concurrent,
+        )
+
     @app.post("/v1/analyze", response_model=ReportOut, responses=ERROR_RESPONSES, tags=["analyze"])
-    async def analyze_text(body: TextIn) -> ReportOut:
+    async def analyze_text(body: TextIn, request: Request) -> ReportOut:
         """Find spun spans in JSON `{"text": ...}` and propose the original wording."""
-        return report_out(await run_analyzer(check_text(body.text)))
+        return report_out(await run_analyzer(request, check_text(body.text)))
 
     @app.post(
         "/v1/analyze/file", response_model=ReportOut, responses=ERROR_RESPONSES, tags=["analyze"]
     )
     async def analyze_file(
         file: Annotated[UploadFile, File(description="A UTF-8 plain text file.")],
+        request: Request,
     ) -> ReportOut:
         """Same as /v1/analyze for an uploaded UTF-8 text file (multipart/form-data)."""
         text = decode_upload(await file.read())
-        return report_out(await run_analyzer(text))
+        return report_out(await run_analyzer(request, text))
 
     @app.post("/v1/restore", response_model=RestoreOut, responses=ERROR_RESPONSES, tags=["analyze"])
-    async def restore_text(body: TextIn) -> RestoreOut:
+    async def restore_text(body: TextIn, request: Request) -> RestoreOut:
         """Return only the restored text for JSON `{"text": ...}`."""
-        report = await run_analyzer(check_text(body.text))
+        report = await run_analyzer(request, check_text(body.text))
         return RestoreOut(
             restored=report.restored, replacements=len(report.spans), spin_score=report.spin_score
         )
 
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:
-        return FileResponse(STATIC_DIR / "index.html", headers=PAGE_SECURITY_HEADERS)
+        return FileResponse(STATIC_DIR / "index.html")
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
@@ -346,3 +563,69 @@ def _package_version() -> str:
         return metadata.version("unspin")
     except metadata.PackageNotFoundError:
         return "unknown"
+
+
+class GuardedH11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol with a deadline for request headers.
+
+    uvicorn only times out idle keep-alive connections; a client that opens a connection and
+    sends its headers a byte at a time would hold it forever (slowloris). The request body has
+    its own deadline in `BodySizeLimit`.
+    """
+
+    header_timeout: float = ServiceLimits.header_timeout
+
+    def connection_made(self, transport) -> None:  # type: ignore[no-untyped-def]
+        super().connection_made(transport)
+        self._header_timer: asyncio.TimerHandle | None = None
+        self._arm_header_timer()
+
+    def _arm_header_timer(self) -> None:
+        self._disarm_header_timer()
+        self._header_timer = self.loop.call_later(self.header_timeout, self._headers_too_slow)
+
+    def _disarm_header_timer(self) -> None:
+        if getattr(self, "_header_timer", None) is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _headers_too_slow(self) -> None:
+        self._header_timer = None
+        if not self.transport.is_closing():
+            self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        in_request = self.cycle is not None and not self.cycle.response_complete
+        if in_request:
+            self._disarm_header_timer()
+        elif self._header_timer is None:
+            self._arm_header_timer()  # the first bytes of the next request on this connection
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_header_timer()
+        super().connection_lost(exc)
+
+
+def server_config(
+    app: FastAPI,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    log_level: str = "info",
+    header_timeout: float | None = None,
+    **options: Any,
+) -> uvicorn.Config:
+    """uvicorn settings that bound what a slow or idle client can hold."""
+    limits: ServiceLimits = getattr(app.state, "limits", ServiceLimits())
+    protocol = type(
+        "GuardedH11Protocol",
+        (GuardedH11Protocol,),
+        {"header_timeout": header_timeout or limits.header_timeout},
+    )
+    settings: dict[str, Any] = {
+        "timeout_keep_alive": 5,
+        "limit_concurrency": 64,  # connections; beyond this uvicorn answers 503 at once
+        "timeout_graceful_shutdown": 5,
+    }
+    settings.update(options)
+    return uvicorn.Config(app, host=host, port=port, log_level=log_level, http=protocol, **settings)

@@ -191,6 +191,7 @@ class TraceIndex:
         target = Path(path)
         if target.exists() and not overwrite:
             raise FileExistsError(f"{target} exists; pass overwrite=True (--force) to replace it")
+        check_replaceable(target)
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
         try:
@@ -251,6 +252,31 @@ class TraceIndex:
             idf=idf,
             doc_weight=doc_weight,
             params=TraceParams(**manifest.get("params", {})),
+        )
+
+
+def is_index_dir(path: Path) -> bool:
+    """True when `path` holds an index written by `TraceIndex.save` (its manifest says so)."""
+    try:
+        manifest = json.loads((path / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and manifest.get("format") == INDEX_FORMAT
+
+
+def check_replaceable(target: Path) -> None:
+    """Refuse to delete anything but an old index (or an empty folder) when replacing one.
+
+    `--force` exists to rebuild an index; pointed at the wrong folder it must not wipe it.
+    """
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise FileExistsError(f"{target} is a file, not an index directory; choose another --out")
+    if not is_index_dir(target) and any(target.iterdir()):
+        raise FileExistsError(
+            f"{target} is a directory but not an unspin index (no unspin manifest.json); "
+            "refusing to replace it: choose a new or empty --out"
         )
 
 

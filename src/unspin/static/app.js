@@ -13,7 +13,9 @@ const ui = {
   analyzeButton: $("analyze-button"),
   status: $("status"),
   error: $("error"),
+  limits: $("limits"),
   results: $("results"),
+  notes: $("notes"),
   meter: $("score-meter"),
   scoreValue: $("score-value"),
   verdict: $("verdict"),
@@ -32,6 +34,40 @@ const ui = {
 
 let currentReport = null;
 let currentName = "unspin";
+let maxBytes = null; // from /v1/limits; null until known (the server checks anyway)
+
+// --- limits: say them up front, refuse oversized text before sending it ---
+
+function formatBytes(bytes) {
+  if (bytes >= 1000000) return `${(bytes / 1000000).toFixed(1).replace(/\.0$/, "")} MB`;
+  if (bytes >= 1000) return `${Math.round(bytes / 1000)} kB`;
+  return `${bytes} bytes`;
+}
+
+async function loadLimits() {
+  try {
+    const response = await fetch("/v1/limits");
+    if (!response.ok) return;
+    const limits = await response.json();
+    maxBytes = Number(limits.max_bytes) || null;
+    if (maxBytes) {
+      const words = Math.round(maxBytes / 6 / 1000) * 1000;
+      ui.limits.textContent =
+        `English text, up to ${formatBytes(maxBytes)} (about ${words.toLocaleString("en")} words) ` +
+        `per request; analyses stop after ${Number(limits.timeout_s)} s.`;
+    }
+  } catch (_) {
+    // Keep the default wording; the server still enforces its limits.
+  }
+}
+
+function tooLarge(bytes) {
+  if (maxBytes && bytes > maxBytes) {
+    return `This is ${formatBytes(bytes)}; the server accepts up to ${formatBytes(maxBytes)}. ` +
+      "Split the text, or use the unspin command line for long documents.";
+  }
+  return null;
+}
 
 // --- talking to the API ---
 
@@ -77,6 +113,8 @@ async function run(request, name) {
     currentName = name;
     showReport(report);
   } catch (err) {
+    // The old results belong to another text: never leave them under a new error.
+    clearResults();
     showError(err.message);
   } finally {
     setBusy(false);
@@ -86,7 +124,14 @@ async function run(request, name) {
 function analyzeTypedText() {
   const text = ui.input.value;
   if (!text.trim()) {
+    clearResults();
     showError("Paste some text first.");
+    return;
+  }
+  const problem = tooLarge(new TextEncoder().encode(JSON.stringify({ text })).length);
+  if (problem) {
+    clearResults();
+    showError(problem);
     return;
   }
   run(() => analyzeText(text), "unspin");
@@ -94,6 +139,12 @@ function analyzeTypedText() {
 
 function analyzeChosenFile(file) {
   if (!file) return;
+  const problem = tooLarge(file.size);
+  if (problem) {
+    clearResults();
+    showError(problem);
+    return;
+  }
   run(async () => {
     const report = await analyzeFile(file);
     ui.input.value = report.text;
@@ -106,6 +157,20 @@ function analyzeChosenFile(file) {
 function setBusy(busy) {
   ui.analyzeButton.disabled = busy;
   ui.status.textContent = busy ? "Analyzing…" : "";
+  // Results on screen are for the previous text until the new ones arrive.
+  ui.results.classList.toggle("stale", busy);
+  ui.results.setAttribute("aria-busy", busy ? "true" : "false");
+}
+
+function clearResults() {
+  currentReport = null;
+  hideCard();
+  ui.results.hidden = true;
+  ui.highlighted.replaceChildren();
+  ui.restoredDiff.replaceChildren();
+  ui.summary.textContent = "";
+  ui.notes.replaceChildren();
+  ui.notes.hidden = true;
 }
 
 function showError(message) {
@@ -118,13 +183,28 @@ function showReport(report) {
   const score = Number(report.spin_score) || 0;
   ui.meter.value = score;
   ui.scoreValue.textContent = score.toFixed(2);
-  ui.verdict.textContent = report.is_spun ? "likely spun" : "no strong sign of spinning";
-  ui.verdict.className = report.is_spun ? "verdict spun" : "verdict clean";
+  if (report.language) {
+    // unspin knows English only: "not spun" would be a false reassurance.
+    ui.verdict.textContent = `not English (${report.language}): unspin handles English only`;
+    ui.verdict.className = "verdict unknown";
+  } else {
+    ui.verdict.textContent = report.is_spun ? "likely spun" : "no strong sign of spinning";
+    ui.verdict.className = report.is_spun ? "verdict spun" : "verdict clean";
+  }
   const n = report.spans.length;
   ui.summary.textContent =
     `${n} suspicious phrase${n === 1 ? "" : "s"} in ${report.word_count} words` +
     (report.fingerprint_hits ? ` (${report.fingerprint_hits} from the known-phrase list)` : "") +
     ".";
+  const notes = report.notes || [];
+  ui.notes.replaceChildren(
+    ...notes.map((note) => {
+      const item = document.createElement("li");
+      item.textContent = note;
+      return item;
+    }),
+  );
+  ui.notes.hidden = notes.length === 0;
   renderHighlights(report.text, report.spans);
   renderRestoredDiff(report.text, report.restored);
   ui.results.hidden = false;
@@ -279,3 +359,5 @@ ui.copyButton.addEventListener("click", async () => {
     ui.status.textContent = "Copying is not allowed here; select the text instead.";
   }
 });
+
+loadLimits();
