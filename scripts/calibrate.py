@@ -39,7 +39,6 @@ from unspin.decide import (
     apply_decision_model,
     choose,
     decision_columns,
-    decode,
     document_evidence,
     estimate_rate,
     pool,
@@ -212,8 +211,7 @@ def main() -> None:
 
     models = Models(occurrence, decision, models.document, threshold)
     rows = defaultdict(list)
-    for doc in docs:
-        decode(doc, resources.lm, lexicon, models, passes=0)
+    for doc in docs:  # every slot already carries its decision log-odds (`accept`)
         for name, value in document_evidence(doc, resources.lm, lexicon).items():
             rows[name].append(value)
     doc_labels = np.array([1.0] * len(spun_docs) + [0.0] * len(clean_docs))

@@ -14,7 +14,9 @@ from unspin.tokenize import InputError, check_text, decode_bytes, tokenize
 
 SPUN = (
     "Our team trained a profound learning model and an irregular woodland classifier.\n"
-    "The spokesperson advised reporters that the results were good."
+    "The spokesperson advised reporters that the results were good. Later the spokesperson "
+    "advised reporters that the team would publish the data, and the minister advised reporters "
+    "that the money had been found."
 )
 CLEAN = (
     "The committee met on Tuesday to discuss the budget for next year. Members agreed that "

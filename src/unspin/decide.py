@@ -76,6 +76,7 @@ DOCUMENT_FEATURES = (
     "fingerprint_rate",  # known tortured phrases per word
 )
 COHERENCE_WINDOW = 5
+PROGRESS_EVERY = 200  # slots between progress calls while scoring
 TOPIC_WINDOW = 10
 
 
@@ -229,12 +230,20 @@ def local_columns(slot: Slot, doc: Document, lm: LanguageModel) -> dict[str, np.
     }
 
 
-def score_slots(doc: Document, lm: LanguageModel, lexicon: Lexicon, chosen=None) -> None:
-    """Fill each slot's context and local feature columns (neighbours restored per `chosen`)."""
+def score_slots(
+    doc: Document, lm: LanguageModel, lexicon: Lexicon, chosen=None, progress=None
+) -> None:
+    """Fill each slot's context and local feature columns (neighbours restored per `chosen`).
+
+    `progress(done_slots, all_slots)`, if given, is called every few hundred slots; an exception
+    it raises (a caller giving up) stops the work.
+    """
     memo = _Memo(lm)
     chosen = chosen or {}
     words = [doc.words(s) for s in range(len(doc.sentences))]
-    for slot in doc.slots:
+    for done, slot in enumerate(doc.slots):
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(done, len(doc.slots))
         topic = doc.topics.get(slot.first)
         slot.columns.update(
             context_columns(
@@ -398,9 +407,11 @@ def restored_words(decisions: Sequence[Decision]) -> dict[int, dict[int, tuple[i
     return chosen
 
 
-def prepare(doc: Document, lm: LanguageModel, lexicon: Lexicon, models: Models) -> None:
+def prepare(
+    doc: Document, lm: LanguageModel, lexicon: Lexicon, models: Models, progress=None
+) -> None:
     """score -> pool -> estimate the spin rate -> decision log-odds of every candidate."""
-    score_slots(doc, lm, lexicon)
+    score_slots(doc, lm, lexicon, progress=progress)
     pool(doc, lexicon)
     rank(doc, models.occurrence)
     doc.spin_rate = estimate_rate(doc)

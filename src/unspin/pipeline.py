@@ -61,7 +61,18 @@ class Analyzer:
         resources = self.resources
         lexicon, lm, models = resources.lexicon, resources.lm, resources.models
         strict = models.threshold if self.config.threshold is None else self.config.threshold
-        prepare(doc, lm, lexicon, models)
+        total = doc.word_count
+        # Candidates were the first half of the work; scoring the slots is the second.
+        scoring = (
+            None
+            if progress is None
+            else (
+                lambda done, slots: progress(
+                    total // 2 + total * done // (2 * max(slots, 1)), total
+                )
+            )
+        )
+        prepare(doc, lm, lexicon, models, scoring)
         settle(doc, lm, lexicon, models, strict, passes=0)
         doc.evidence = document_evidence(doc, lm, lexicon)
         doc.spin_score = float(sigmoid(models.document.log_odds(doc.evidence)))
@@ -107,8 +118,8 @@ class Analyzer:
                 )
             )
             done += len(doc.sentences[sentence])
-            if progress is not None and sentence % 50 == 0:
-                progress(done, total)
+            if progress is not None and sentence % 20 == 0:
+                progress(done // 2, total)
 
     def report(self, doc: Document) -> Report:
         """The render stage: spans, restored text and verdict of an analysed document."""
