@@ -35,11 +35,11 @@ from unspin.decide import (
     DOCUMENT_FEATURES,
     FIXED_WEIGHTS,
     OCCURRENCE_FEATURES,
+    Decoder,
     Models,
     apply_decision_model,
     choose,
     decision_columns,
-    document_evidence,
     estimate_rate,
     pool,
     rank,
@@ -97,7 +97,7 @@ def analyzer_document_features(analyzer: Analyzer, text: str) -> Document:
     """Candidates with their context and pooled features, before any decision."""
     resources = analyzer.resources
     doc = analyzer.candidates(text)
-    score_slots(doc, resources.lm, resources.lexicon)
+    score_slots(doc, resources.lm, resources.lexicon, resources.bigrams)
     pool(doc, resources.lexicon)
     return doc
 
@@ -211,8 +211,9 @@ def main() -> None:
 
     models = Models(occurrence, decision, models.document, threshold)
     rows = defaultdict(list)
+    decoder = Decoder(resources.lm, lexicon, resources.bigrams, models)
     for doc in docs:  # every slot already carries its decision log-odds (`accept`)
-        for name, value in document_evidence(doc, resources.lm, lexicon).items():
+        for name, value in decoder.evidence(doc).items():
             rows[name].append(value)
     doc_labels = np.array([1.0] * len(spun_docs) + [0.0] * len(clean_docs))
     document = LogisticModel.fit(

@@ -79,8 +79,11 @@ def test_misfiring_fingerprint_rules_are_screened_out():
 
 
 def test_collocations_come_from_the_bigram_list(analyzer):
-    assert analyzer.lm.collocation(["surface", "area"]) > 5
-    assert analyzer.lm.collocation(["surface", "region"]) == 0
+    from unspin.score import collocation
+
+    bigrams = analyzer.resources.bigrams
+    assert collocation(bigrams, ["surface", "area"]) > 5
+    assert collocation(bigrams, ["surface", "region"]) == 0
 
 
 def test_decoder_takes_the_rewrite_the_context_supports(analyzer):
@@ -90,14 +93,19 @@ def test_decoder_takes_the_rewrite_the_context_supports(analyzer):
         "a new plan would come."
     )
     doc = analyzer.document(text)
-    rewrites = {(text[doc.tokens[d.slot.first].start : doc.tokens[d.slot.last - 1].end],
-                 d.original) for d in doc.decisions}
+    rewrites = {
+        (text[doc.tokens[d.slot.first].start : doc.tokens[d.slot.last - 1].end], d.original)
+        for d in doc.decisions
+    }
     assert ("advised", "told") in rewrites
     slot = next(s for s in doc.slots if s.spun == "advised")
     assert slot.originals[int(slot.log_odds.argmax())] == "told"
     # Every occurrence of "advised" shares the pooled evidence for advised -> told.
-    pooled = {float(s.columns["pair_top"][s.originals.index("told")])
-              for s in doc.slots if s.spun == "advised"}
+    pooled = {
+        float(s.columns["pair_top"][s.originals.index("told")])
+        for s in doc.slots
+        if s.spun == "advised"
+    }
     assert len(pooled) == 1
 
 

@@ -23,7 +23,7 @@ import numpy as np
 from unspin.document import Decision, Document, Slot
 from unspin.lexicon import DERIVED, Lexicon
 from unspin.logistic import LogisticModel, logit, sigmoid
-from unspin.score import END, START, LanguageModel
+from unspin.score import END, START, ContextModel, collocation, context_fit
 
 CONTEXT_FEATURES = (
     "lm_gain",  # LM log-prob of the window with the candidate minus with the spun words
@@ -104,47 +104,21 @@ class Models:
 # --------------------------------------------------------------------------- context features
 
 
-class _Memo:
-    """LM calls repeat within a document (same words, same neighbours): ask each once."""
-
-    def __init__(self, lm: LanguageModel) -> None:
-        self.lm = lm
-        self.logps: dict[tuple[str, str, str], float] = {}
-        self.unigrams: dict[str, float] = {}
-
-    def logp(self, word: str, history1: str, history2: str) -> float:
-        key = (word, history1, history2)
-        value = self.logps.get(key)
-        if value is None:
-            value = self.logps[key] = self.lm.logp(word, history1, history2)
-        return value
-
-    def unigram(self, word: str) -> float:
-        value = self.unigrams.get(word)
-        if value is None:
-            value = self.unigrams[word] = self.lm.unigram(word)
-        return value
-
-    def window(self, left: Sequence[str], middle: Sequence[str], right: Sequence[str]) -> float:
-        history2, history1 = left[-2], left[-1]
-        total = 0.0
-        for word in (*middle, *right):
-            total += self.logp(word, history1, history2)
-            history2, history1 = history1, word
-        return total
-
-
 def neighbours(
-    words: Sequence[str], chosen: dict[int, tuple[int, list[str]]], start: int, end: int
+    words: Sequence[str],
+    chosen: dict[int, tuple[int, list[str]]],
+    start: int,
+    end: int,
+    width: int = 2,
 ) -> tuple[list[str], list[str]]:
-    """Two words on each side of words[start:end], restored where a rewrite was chosen.
+    """`width` words on each side of words[start:end], restored where a rewrite was chosen.
 
     `chosen` maps a start position to (end position, original words); rewrites overlapping
     [start, end) are ignored, so a slot is never compared with a rival rewrite of itself.
     """
     left: list[str] = []
     position = start - 1
-    while position >= 0 and len(left) < 2:
+    while position >= 0 and len(left) < width:
         owner = next((s for s, (e, _) in chosen.items() if s <= position < e and e <= start), None)
         if owner is None:
             left.insert(0, words[position])
@@ -154,7 +128,7 @@ def neighbours(
             position = owner - 1
     right: list[str] = []
     position = end
-    while position < len(words) and len(right) < 2:
+    while position < len(words) and len(right) < width:
         if position in chosen:
             e, original = chosen[position]
             right.extend(original)
@@ -162,52 +136,81 @@ def neighbours(
         else:
             right.append(words[position])
             position += 1
-    left = [START, START, *left][-2:]
-    right = [*right, END, END][:2]
+    left = ([START] * width + left)[-width:] if width else []
+    right = (right + [END] * width)[:width]
     return left, right
 
 
-def context_columns(
-    slot: Slot,
-    words: Sequence[str],
-    topic: np.ndarray | None,
-    chosen: dict[int, tuple[int, list[str]]],
-    memo: _Memo,
-    lm: LanguageModel,
+def score_slots(
+    doc: Document,
+    lm: ContextModel,
     lexicon: Lexicon,
-) -> dict[str, np.ndarray]:
-    """CONTEXT_FEATURES of every candidate of a slot against the spun words it would replace."""
-    left, right = neighbours(words, chosen, slot.start, slot.end)
-    spun = slot.spun.split()
-    spun_window = memo.window(left, spun, right)
-    spun_unigrams = sum(memo.unigram(w) for w in spun)
-    spun_collocation = lm.collocation([left[-1], *spun, right[0]])
-    spun_fit = memo.logp(spun[0], left[-1], left[-2]) - memo.unigram(spun[0])
-    spun_topic = None
-    if topic is not None:
-        unit = lexicon.embeddings.unit(slot.spun)
-        spun_topic = float(unit @ topic) if unit is not None else None
-    n = len(slot.originals)
-    columns = {name: np.zeros(n) for name in CONTEXT_FEATURES}
-    columns["spun_fit"][:] = spun_fit
+    bigrams: dict[str, float],
+    chosen: dict[int, dict[int, tuple[int, list[str]]]] | None = None,
+    progress=None,
+) -> None:
+    """Fill each slot's context and local feature columns (neighbours restored per `chosen`).
+
+    All language-model lookups of the document go out in one batch. `progress(done, all)`, if
+    given, is called as slots are filled; an exception it raises (a caller giving up) stops.
+    """
+    chosen = chosen or {}
+    width = lm.order - 1
+    words = [doc.words(s) for s in range(len(doc.sentences))]
+    requests = []
+    for slot in doc.slots:
+        left, right = neighbours(
+            words[slot.sentence], chosen.get(slot.sentence, {}), slot.start, slot.end, width
+        )
+        middles = [slot.spun.split(), *(o.split() for o in slot.originals)]
+        requests.append((left, middles, right))
+    totals = lm.windows_many(requests)
+    firsts = [m[0] for _, middles, _ in requests for m in middles]
+    lefts = [left for left, middles, _ in requests for _ in middles]
+    fits = lm.logp_many(firsts, lefts)
+    distinct = sorted({w for _, middles, _ in requests for m in middles for w in m})
+    unigram = dict(zip(distinct, lm.logp_many(distinct, [()] * len(distinct)), strict=True))
+    at = 0
+    for done, (slot, (left, middles, right), total) in enumerate(
+        zip(doc.slots, requests, totals, strict=True)
+    ):
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(done, len(doc.slots))
+        n = len(middles)
+        fit = fits[at : at + n] - np.array([unigram[m[0]] for m in middles])
+        at += n
+        unigrams = np.array([sum(unigram[w] for w in m) for m in middles])
+        collocations = np.array([collocation(bigrams, [left[-1], *m, right[0]]) for m in middles])
+        columns = {
+            "lm_gain": total[1:] - total[0],
+            "frequency_gain": unigrams[1:] - unigrams[0],
+            "collocation_gain": collocations[1:] - collocations[0],
+            "spun_fit": np.full(n - 1, fit[0]),
+            "original_fit": fit[1:],
+            "topic_gain": topic_gains(slot, doc.topics.get(slot.first), lexicon),
+        }
+        slot.columns.update(columns)
+        if "channel" not in slot.columns:
+            slot.columns.update(local_columns(slot, doc, lm))
+
+
+def topic_gains(slot: Slot, topic: np.ndarray | None, lexicon: Lexicon) -> np.ndarray:
+    """GloVe fit of each original with the words around, minus that of the spun words."""
+    gains = np.zeros(len(slot.originals))
+    if topic is None:
+        return gains
+    unit = lexicon.embeddings.unit(slot.spun)
+    if unit is None:
+        return gains
+    spun_topic = float(unit @ topic)
     for row, original in enumerate(slot.originals):
-        words_o = original.split()
-        columns["lm_gain"][row] = memo.window(left, words_o, right) - spun_window
-        columns["frequency_gain"][row] = sum(memo.unigram(w) for w in words_o) - spun_unigrams
-        columns["collocation_gain"][row] = (
-            lm.collocation([left[-1], *words_o, right[0]]) - spun_collocation
-        )
-        columns["original_fit"][row] = memo.logp(words_o[0], left[-1], left[-2]) - memo.unigram(
-            words_o[0]
-        )
-        if spun_topic is not None:
-            unit = lexicon.embeddings.unit(original)
-            if unit is not None:
-                columns["topic_gain"][row] = float(unit @ topic) - spun_topic
-    return columns
+        vector = lexicon.embeddings.unit(original)
+        if vector is not None:
+            gains[row] = float(vector @ topic) - spun_topic
+    return gains
 
 
-def local_columns(slot: Slot, doc: Document, lm: LanguageModel) -> dict[str, np.ndarray]:
+def local_columns(slot: Slot, doc: Document, lm: ContextModel) -> dict[str, np.ndarray]:
     """LOCAL_FEATURES that do not depend on the neighbours."""
     spun_words = slot.end - slot.start
     lengths = np.array([len(o.split()) for o in slot.originals], dtype=float)
@@ -228,30 +231,6 @@ def local_columns(slot: Slot, doc: Document, lm: LanguageModel) -> dict[str, np.
         "profile": np.array([s == "profile" for s in slot.sources], dtype=float),
         "derived": np.array([(b & DERIVED) > 0 for b in slot.links], dtype=float),
     }
-
-
-def score_slots(
-    doc: Document, lm: LanguageModel, lexicon: Lexicon, chosen=None, progress=None
-) -> None:
-    """Fill each slot's context and local feature columns (neighbours restored per `chosen`).
-
-    `progress(done_slots, all_slots)`, if given, is called every few hundred slots; an exception
-    it raises (a caller giving up) stops the work.
-    """
-    memo = _Memo(lm)
-    chosen = chosen or {}
-    words = [doc.words(s) for s in range(len(doc.sentences))]
-    for done, slot in enumerate(doc.slots):
-        if progress is not None and done % PROGRESS_EVERY == 0:
-            progress(done, len(doc.slots))
-        topic = doc.topics.get(slot.first)
-        slot.columns.update(
-            context_columns(
-                slot, words[slot.sentence], topic, chosen.get(slot.sentence, {}), memo, lm, lexicon
-            )
-        )
-        if "channel" not in slot.columns:
-            slot.columns.update(local_columns(slot, doc, lm))
 
 
 # --------------------------------------------------------------------------- pooled features
@@ -407,69 +386,55 @@ def restored_words(decisions: Sequence[Decision]) -> dict[int, dict[int, tuple[i
     return chosen
 
 
-def prepare(
-    doc: Document, lm: LanguageModel, lexicon: Lexicon, models: Models, progress=None
-) -> None:
-    """score -> pool -> estimate the spin rate -> decision log-odds of every candidate."""
-    score_slots(doc, lm, lexicon, progress=progress)
-    pool(doc, lexicon)
-    rank(doc, models.occurrence)
-    doc.spin_rate = estimate_rate(doc)
-    apply_decision_model(doc, models)
+@dataclass(frozen=True)
+class Decoder:
+    """The score and decide stages over one set of resources and fitted models."""
 
+    lm: ContextModel
+    lexicon: Lexicon
+    bigrams: dict[str, float]
+    models: Models
 
-def settle(
-    doc: Document,
-    lm: LanguageModel,
-    lexicon: Lexicon,
-    models: Models,
-    threshold: float,
-    passes: int = 1,
-) -> None:
-    """Choose rewrites; then score again with the restored neighbours and choose again."""
-    doc.decisions = choose(doc, threshold)
-    for _ in range(passes):
-        if not doc.decisions:
-            break
-        score_slots(doc, lm, lexicon, restored_words(doc.decisions))
-        apply_decision_model(doc, models)
+    def score(self, doc: Document, chosen=None, progress=None) -> None:
+        score_slots(doc, self.lm, self.lexicon, self.bigrams, chosen, progress)
+
+    def prepare(self, doc: Document, progress=None) -> None:
+        """score -> pool -> estimate the spin rate -> decision log-odds of every candidate."""
+        self.score(doc, progress=progress)
+        pool(doc, self.lexicon)
+        rank(doc, self.models.occurrence)
+        doc.spin_rate = estimate_rate(doc)
+        apply_decision_model(doc, self.models)
+
+    def settle(self, doc: Document, threshold: float, passes: int = 1) -> None:
+        """Choose rewrites; then score again with the restored neighbours and choose again."""
         doc.decisions = choose(doc, threshold)
+        for _ in range(passes):
+            if not doc.decisions:
+                break
+            self.score(doc, restored_words(doc.decisions))
+            apply_decision_model(doc, self.models)
+            doc.decisions = choose(doc, threshold)
 
-
-def decode(
-    doc: Document,
-    lm: LanguageModel,
-    lexicon: Lexicon,
-    models: Models,
-    passes: int = 1,
-    threshold: float | None = None,
-) -> None:
-    """prepare, then settle at one threshold (the calibrated one unless given)."""
-    prepare(doc, lm, lexicon, models)
-    settle(doc, lm, lexicon, models, models.threshold if threshold is None else threshold, passes)
-
-
-# --------------------------------------------------------------------------- document verdict
-
-
-def document_evidence(doc: Document, lm: LanguageModel, lexicon: Lexicon) -> dict[str, float]:
-    """DOCUMENT_FEATURES of an analysed document."""
-    words = [w for s in range(len(doc.sentences)) for w in doc.words(s)]
-    count = max(len(words), 1)
-    fit, counted = lm.context_fit(words)
-    known = [w for w in words if lm.known(w)]
-    confident: set[tuple[int, int]] = set()
-    for slot in doc.slots:
-        if slot.accept > 0:
-            confident.update((slot.sentence, p) for p in range(slot.start, slot.end))
-    return {
-        "rate": doc.spin_rate,
-        "confident_rate": len(confident) / count,
-        "context_fit": fit / max(counted, 1),
-        "rare_rate": sum(1 for w in known if lexicon.zipf(w) < 3.5) / max(len(known), 1),
-        "coherence": coherence(words, lexicon),
-        "fingerprint_rate": len(doc.hits) / count,
-    }
+    def evidence(self, doc: Document) -> dict[str, float]:
+        """DOCUMENT_FEATURES of an analysed document."""
+        words = [w for s in range(len(doc.sentences)) for w in doc.words(s)]
+        count = max(len(words), 1)
+        fit, counted = context_fit(self.lm, words)
+        known = [w for w in words if self.lm.known(w)]
+        confident: set[tuple[int, int]] = set()
+        for slot in doc.slots:
+            if slot.accept > 0:
+                confident.update((slot.sentence, p) for p in range(slot.start, slot.end))
+        lexicon = self.lexicon
+        return {
+            "rate": doc.spin_rate,
+            "confident_rate": len(confident) / count,
+            "context_fit": fit / max(counted, 1),
+            "rare_rate": sum(1 for w in known if lexicon.zipf(w) < 3.5) / max(len(known), 1),
+            "coherence": coherence(words, lexicon),
+            "fingerprint_rate": len(doc.hits) / count,
+        }
 
 
 def coherence(words: Sequence[str], lexicon: Lexicon) -> float:

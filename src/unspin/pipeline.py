@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 from unspin.candidates import ProfileLike, propose, sentence_words
 from unspin.config import Config
-from unspin.decide import document_evidence, prepare, settle, topic_vectors
+from unspin.decide import topic_vectors
 from unspin.document import Decision, Document
 from unspin.fingerprint import FingerprintHit, FingerprintIndex
 from unspin.lexicon import Lexicon
@@ -15,7 +15,7 @@ from unspin.logistic import sigmoid
 from unspin.model import Report, Span, Token
 from unspin.render import match_case, restore, with_article
 from unspin.resources import Resources, shared_resources
-from unspin.score import LanguageModel
+from unspin.score import ContextModel
 from unspin.tokenize import check_text, tokenize
 
 FINGERPRINT_CONFIDENCE = 0.97
@@ -36,14 +36,14 @@ class Analyzer:
         return self.resources.lexicon
 
     @property
-    def lm(self) -> LanguageModel:
+    def lm(self) -> ContextModel:
         return self.resources.lm
 
     @classmethod
     def load(cls, config: Config | None = None) -> Analyzer:
         """An analyzer with every resource loaded now rather than on the first call."""
         analyzer = cls(Resources(config or Config()))
-        for name in ("lexicon", "lm", "fingerprints", "terms", "models"):
+        for name in ("lexicon", "lm", "fingerprints", "terms", "models", "decoder"):
             getattr(analyzer.resources, name)
         return analyzer
 
@@ -58,23 +58,20 @@ class Analyzer:
     ) -> Document:
         """Run every stage and return the document state they filled (for inspection)."""
         doc = self.candidates(text, profile, progress)
-        resources = self.resources
-        lexicon, lm, models = resources.lexicon, resources.lm, resources.models
+        decoder = self.resources.decoder
+        models = decoder.models
         strict = models.threshold if self.config.threshold is None else self.config.threshold
         total = doc.word_count
         # Candidates were the first half of the work; scoring the slots is the second.
-        scoring = (
-            None
-            if progress is None
-            else (
-                lambda done, slots: progress(
-                    total // 2 + total * done // (2 * max(slots, 1)), total
-                )
-            )
-        )
-        prepare(doc, lm, lexicon, models, scoring)
-        settle(doc, lm, lexicon, models, strict, passes=0)
-        doc.evidence = document_evidence(doc, lm, lexicon)
+        scoring = None
+        if progress is not None:
+
+            def scoring(done: int, slots: int) -> None:
+                progress(total // 2 + total * done // (2 * max(slots, 1)), total)
+
+        decoder.prepare(doc, scoring)
+        decoder.settle(doc, strict, passes=0)
+        doc.evidence = decoder.evidence(doc)
         doc.spin_score = float(sigmoid(models.document.log_odds(doc.evidence)))
         judged = doc.word_count >= self.config.min_words_for_verdict
         if not judged:
@@ -85,7 +82,7 @@ class Analyzer:
         # even odds in one judged spun: there, most candidates that fit better are right.
         spun = judged and doc.spin_score >= 0.5
         threshold = min(self.config.spun_threshold, strict) if spun else strict
-        settle(doc, lm, lexicon, models, threshold, self.config.rescoring_passes)
+        decoder.settle(doc, threshold, self.config.rescoring_passes)
         if progress is not None:
             progress(doc.word_count, doc.word_count)
         return doc

@@ -38,10 +38,33 @@ class Resources:
 
     @cached_property
     def lm(self):
-        from unspin.score import LanguageModel
+        """The context model: the project's own n-gram model, else pocketsphinx's trigrams."""
+        with self._lock:
+            try:
+                from unspin.ngram import bundled
+            except ImportError:
+                bundled = None
+            if bundled is not None:
+                try:
+                    return bundled()
+                except FileNotFoundError:
+                    pass
+            from unspin.score import LanguageModel
+
+            return LanguageModel.load()
+
+    @cached_property
+    def bigrams(self) -> dict[str, float]:
+        from unspin.score import read_bigrams
 
         with self._lock:
-            return LanguageModel.load()
+            return read_bigrams()
+
+    @cached_property
+    def decoder(self):
+        from unspin.decide import Decoder
+
+        return Decoder(self.lm, self.lexicon, self.bigrams, self.models)
 
     @cached_property
     def fingerprints(self):

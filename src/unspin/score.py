@@ -11,7 +11,9 @@ import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
+import numpy as np
 import pocketsphinx
 
 LOG_BASE = math.log(1.0001)  # pocketsphinx scores are logs in base 1.0001
@@ -32,18 +34,60 @@ def default_bigram_path() -> str:
 BIGRAM_FILE = "frequency_bigramdictionary_en_243_342.txt"
 
 
+class ContextModel(Protocol):
+    """What the decoder needs of a language model (unspin.ngram.NgramModel, or LanguageModel)."""
+
+    order: int
+
+    def known(self, word: str) -> bool: ...
+
+    def unigram(self, word: str) -> float: ...
+
+    def logp_many(self, words: Sequence[str], histories: Sequence[Sequence[str]]) -> np.ndarray: ...
+
+    def windows_many(
+        self, slots: Sequence[tuple[Sequence[str], Sequence[Sequence[str]], Sequence[str]]]
+    ) -> list[np.ndarray]: ...
+
+
+def collocation(bigrams: dict[str, float], words: Sequence[str]) -> float:
+    """Summed log10 counts of the listed bigrams inside `words` (0 for unlisted pairs)."""
+    get = bigrams.get
+    return sum(get(f"{a} {b}", 0.0) for a, b in zip(words, words[1:], strict=False))
+
+
+def context_fit(lm: ContextModel, words: Sequence[str]) -> tuple[float, int]:
+    """Sum over known words of log P(w | words before) - log P(w), and how many counted.
+
+    Spun text is full of words that are fine on their own but odd where they stand.
+    """
+    depth = lm.order - 1
+    padded = [START] * depth + list(words)
+    at = [i for i, word in enumerate(words) if lm.known(word)]
+    if not at:
+        return 0.0, 0
+    targets = [words[i] for i in at]
+    histories = [padded[i : i + depth] for i in at]
+    contextual = lm.logp_many(targets, histories)
+    alone = lm.logp_many(targets, [()] * len(targets))
+    return float(np.sum(contextual - alone)), len(at)
+
+
+def read_bigrams(path: str | None = None) -> dict[str, float]:
+    """symspellpy's frequent English bigrams: "w1 w2" -> log10 count."""
+    return _read_bigrams(path or default_bigram_path())
+
+
 @dataclass
 class LanguageModel:
     """Natural-log trigram probabilities with unknown words handled explicitly.
 
-    Also holds symspellpy's list of frequent bigrams from a large web corpus: sparse, but it
-    knows collocations ("floating point", "surface area") that the speech-oriented trigram
-    model has rarely seen.
+    The fallback context model when the bundled n-gram model (unspin.ngram) is not installed.
     """
 
     model: pocketsphinx.NGramModel
     vocabulary: frozenset[str]
-    bigrams: dict[str, float]  # "w1 w2" -> log10 count
+    order: int = 3
 
     @classmethod
     def load(cls, path: str | None = None) -> LanguageModel:
@@ -51,54 +95,48 @@ class LanguageModel:
         return cls(
             model=model,
             vocabulary=frozenset(_read_vocabulary(model)),
-            bigrams=_read_bigrams(default_bigram_path()),
         )
-
-    def collocation(self, words: Sequence[str]) -> float:
-        """Summed log10 counts of the listed bigrams inside `words` (0 for unlisted pairs)."""
-        get = self.bigrams.get
-        return sum(get(f"{a} {b}", 0.0) for a, b in zip(words, words[1:], strict=False))
 
     def known(self, word: str) -> bool:
         return word in self.vocabulary
 
-    def logp(self, word: str, history1: str, history2: str) -> float:
-        """log P(word | history2 history1); history1 is the word just before."""
+    def logp(self, word: str, history: Sequence[str]) -> float:
+        """log P(word | the last two words of history); history is most-recent-last."""
         if word not in self.vocabulary:
             return UNKNOWN_LOGP
+        history1 = history[-1] if history else START
+        history2 = history[-2] if len(history) > 1 else START
         if history1 not in self.vocabulary:
             return self.model.prob([word]) * LOG_BASE
         if history2 not in self.vocabulary:
             return self.model.prob([word, history1]) * LOG_BASE
         return self.model.prob([word, history1, history2]) * LOG_BASE
 
+    def logp_many(self, words: Sequence[str], histories: Sequence[Sequence[str]]) -> np.ndarray:
+        return np.array([self.logp(w, h) for w, h in zip(words, histories, strict=True)])
+
+    def windows_many(
+        self, slots: Sequence[tuple[Sequence[str], Sequence[Sequence[str]], Sequence[str]]]
+    ) -> list[np.ndarray]:
+        """For each (left, middles, right): log P(middle + right | left) of every middle."""
+        return [
+            np.array([self.window(left, middle, right) for middle in middles])
+            for left, middles, right in slots
+        ]
+
     def unigram(self, word: str) -> float:
         return self.model.prob([word]) * LOG_BASE if word in self.vocabulary else UNKNOWN_LOGP
-
-    def context_fit(self, words: Sequence[str]) -> tuple[float, int]:
-        """Sum over known words of log P(w | two words before) - log P(w), and how many counted.
-
-        Spun text is full of words that are fine on their own but odd where they stand.
-        """
-        total, counted = 0.0, 0
-        history2, history1 = START, START
-        for word in words:
-            if word in self.vocabulary:
-                total += self.logp(word, history1, history2) - self.unigram(word)
-                counted += 1
-            history2, history1 = history1, word
-        return total, counted
 
     def window(self, left: Sequence[str], middle: Sequence[str], right: Sequence[str]) -> float:
         """Log-prob of `middle` and the words after it, given two words before.
 
         Length differences are left to the caller's decision model, which weighs them explicitly.
         """
-        history2, history1 = left[-2], left[-1]
+        history = list(left[-2:])
         total = 0.0
         for word in (*middle, *right):
-            total += self.logp(word, history1, history2)
-            history2, history1 = history1, word
+            total += self.logp(word, history)
+            history = [history[-1], word]
         return total
 
 
