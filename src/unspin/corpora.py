@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from unspin.tokenize import _SENTENCE_END, _TOKEN
+
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 WIKINEWS_FILE = "wikinews_2019_2020.jsonl"
 WIKIPEDIA_GLOB = "corpus/wikipedia_2015_part*.jsonl.xz"
@@ -59,3 +61,22 @@ def read_wikipedia(data_dir: Path = SHARED_DATA, parts: slice = slice(None)) -> 
     for path in paths:
         for row in _rows(path):
             yield Article(str(row["id"]), row.get("title", ""), row["text"])
+
+
+def sentences(text: str) -> Iterator[list[str]]:
+    """Lower-cased words of each sentence, as the decoder sees them (for language models).
+
+    Same tokens and sentence ends as unspin.tokenize, plus every line break (which ends a
+    paragraph in these corpora); numbers and punctuation are dropped, because the decoder only
+    hands word tokens to the language model.
+    """
+    for paragraph in text.split("\n"):
+        current: list[str] = []
+        for piece in _TOKEN.findall(paragraph):
+            if piece[0].isalpha():
+                current.append(piece.lower())
+            elif piece in _SENTENCE_END and current:
+                yield current
+                current = []
+        if current:
+            yield current

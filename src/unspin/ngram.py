@@ -1,0 +1,296 @@
+"""The project's own n-gram language model: which word fits here, with context on both sides.
+
+A modified Kneser-Ney model counted from English Wikipedia by scripts/build_lm.py
+(see src/unspin/data/lm/LICENSE for the licence and credit). The arrays are memory-mapped, so
+loading takes a fraction of a second (mostly the word list) and only the pages a query touches
+are read; queries are batched (`logp_many`, `windows`, `windows_many`) because the decoder asks
+for thousands of n-grams per document.
+
+Storage, per order n >= 2: the sorted uint64 keys `index of the first n-1 words among the
+(n-1)-grams * V + id of the last word` (exact: no hashing, no collisions) kept as SplitKeys,
+and 8-bit quantised log-probabilities and (below the top order) backoff weights; order 1 is
+float32, dense by word id. Words outside the vocabulary take the probability of <unk> shared
+out over the distinct words <unk> stood for in training.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+BOS, EOS, UNK = "<s>", "</s>", "<unk>"
+UNK_ID, BOS_ID, EOS_ID = 0, 1, 2
+BUNDLED_PATH = Path(__file__).resolve().parent / "data" / "lm"
+
+
+class SplitKeys:
+    """Sorted uint64 keys stored as their low 16 or 32 bits plus where each high part starts.
+
+    Keys are below (n-gram count) * V, so their high parts take few values: storing only the
+    low bits (16 where the bucket table stays small, as for bigrams, else 32) halves or quarters
+    the key storage with no loss. Lookups bisect inside one bucket, all queries in step.
+    """
+
+    def __init__(self, low: np.ndarray, starts: np.ndarray) -> None:
+        self.low = low
+        self.starts = starts
+        self.bits = np.uint64(low.dtype.itemsize * 8)
+        self.mask = np.uint64((1 << (low.dtype.itemsize * 8)) - 1)
+
+    @classmethod
+    def split(cls, keys: np.ndarray) -> SplitKeys:
+        """The smaller of the 16-bit and the 32-bit layout."""
+        best = None
+        for bits, dtype in ((16, np.uint16), (32, np.uint32)):
+            high = (keys >> np.uint64(bits)).astype(np.int64)
+            buckets = int(high[-1]) + 1 if len(keys) else 0
+            size = len(keys) * bits // 8 + (buckets + 1) * 4
+            if best is None or size < best[0]:
+                starts = np.searchsorted(high, np.arange(buckets + 1))
+                starts = starts.astype(np.uint32 if len(keys) < 2**32 else np.int64)
+                low = (keys & np.uint64((1 << bits) - 1)).astype(dtype)
+                best = (size, cls(low, starts))
+        return best[1]
+
+    def __len__(self) -> int:
+        return len(self.low)
+
+    def search(self, key: np.ndarray) -> np.ndarray:
+        """Index of each key, -1 where absent."""
+        high = (key >> self.bits).astype(np.int64)
+        low = (key & self.mask).astype(self.low.dtype)
+        inside = high < len(self.starts) - 1
+        bucket = np.where(inside, high, 0)
+        lo = np.asarray(self.starts[bucket], dtype=np.int64)
+        end = np.where(inside, np.asarray(self.starts[bucket + 1], dtype=np.int64), lo)
+        size = end - lo
+        last = max(len(self.low) - 1, 0)
+        while size.any():  # lower bound
+            half = size // 2
+            middle = lo + half
+            right = (size > 0) & (np.asarray(self.low[np.minimum(middle, last)]) < low)
+            lo = np.where(right, middle + 1, lo)
+            size = np.where(right, size - half - 1, half)
+        found = (lo < end) & (np.asarray(self.low[np.minimum(lo, last)]) == low)
+        return np.where(found, lo, -1)
+
+
+class Quantised:
+    """uint8 codes into a 256-entry table: log-probabilities in one byte each."""
+
+    def __init__(self, codes: np.ndarray, table: np.ndarray) -> None:
+        self.codes = codes
+        self.table = np.asarray(table, dtype=np.float64)
+
+    def __getitem__(self, index: np.ndarray) -> np.ndarray:
+        return self.table[np.asarray(self.codes[index])]
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
+def _find(keys, context: np.ndarray, words: np.ndarray, vocab_size: int) -> np.ndarray:
+    """Index of each (context, word) n-gram among sorted keys, -1 where absent."""
+    valid = (context >= 0) & (words >= 0)
+    key = np.where(valid, context, 0).astype(np.uint64) * np.uint64(vocab_size)
+    key += np.where(valid, words, 0).astype(np.uint64)
+    if len(keys) == 0:
+        return np.full(len(key), -1, dtype=np.int64)
+    if isinstance(keys, SplitKeys):
+        return np.where(valid, keys.search(key), -1).astype(np.int64)
+    position = np.searchsorted(keys, key)
+    clipped = np.minimum(position, len(keys) - 1)
+    hit = valid & (position < len(keys)) & (keys[clipped] == key)
+    return np.where(hit, clipped, -1).astype(np.int64)
+
+
+def lookup_logp(
+    keys: Sequence[np.ndarray | None],
+    logp: Sequence[np.ndarray],
+    backoff: Sequence[np.ndarray],
+    histories: np.ndarray,
+    words: np.ndarray,
+) -> np.ndarray:
+    """Backoff log P(word | history) for rows of word ids (history -1-padded on the left).
+
+    P_k(w | h_k) is the stored value if (h_k, w) is stored, else b(h_k) P_{k-1}(w | h_{k-1}),
+    with b = 1 for a history that is not stored; evaluated from the unigram upwards.
+    """
+    order = len(logp)
+    vocab_size = len(logp[0])
+    words = np.asarray(words, dtype=np.int64)
+    histories = np.asarray(histories, dtype=np.int64).reshape(len(words), -1)
+    depth = order - 1
+    if histories.shape[1] < depth:
+        pad = np.full((len(words), depth - histories.shape[1]), -1, dtype=np.int64)
+        histories = np.hstack([pad, histories])
+    elif depth:
+        histories = histories[:, histories.shape[1] - depth :]
+    total = np.asarray(logp[0][np.maximum(words, 0)], dtype=np.float64)
+    for k in range(1, depth + 1):
+        context = histories[:, depth - k].copy()  # the last k history words, as a k-gram index
+        for j in range(1, k):
+            context = _find(keys[j], context, histories[:, depth - k + j], vocab_size)
+        found = _find(keys[k], context, words, vocab_size)
+        hit = found >= 0
+        stored = np.asarray(logp[k][np.maximum(found, 0)], dtype=np.float64)
+        weight = np.where(
+            context >= 0, np.asarray(backoff[k - 1][np.maximum(context, 0)], dtype=np.float64), 0.0
+        )
+        total = np.where(hit, stored, total + weight)
+    return total
+
+
+@dataclass
+class NgramModel:
+    """Natural-log n-gram probabilities over lower-cased words (see the module docstring)."""
+
+    order: int
+    words: list[str]
+    keys: list  # per order: sorted uint64 keys or SplitKeys; index 0 unused (unigrams are dense)
+    logps: list  # per order: float arrays or Quantised
+    backoffs: list
+    unknown_spread: float  # log(1 / distinct words behind <unk>)
+    meta: dict = field(default_factory=dict)
+    path: Path = BUNDLED_PATH
+    vocabulary: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.vocabulary = dict(zip(self.words, range(len(self.words)), strict=True))
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> NgramModel:
+        """Memory-map a folder written by ngram_build.save (by default the bundled model)."""
+        directory = Path(path) if path is not None else BUNDLED_PATH
+        meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+        order = int(meta["order"])
+        words = (
+            (directory / "vocab.txt").read_text(encoding="utf-8").split("\n")[: meta["vocab_size"]]
+        )
+
+        def array(name: str) -> np.ndarray:
+            return np.load(directory / name, mmap_mode="r")
+
+        def values(name: str):
+            if (directory / f"{name}_table.npy").exists():
+                return Quantised(array(f"{name}.npy"), np.load(directory / f"{name}_table.npy"))
+            return array(f"{name}.npy")
+
+        keys: list = [None]
+        for n in range(2, order + 1):
+            if (directory / f"low{n}.npy").exists():
+                keys.append(SplitKeys(array(f"low{n}.npy"), np.load(directory / f"starts{n}.npy")))
+            else:
+                keys.append(array(f"keys{n}.npy"))
+        logps = [values(f"logp{n}") for n in range(1, order + 1)]
+        backoffs = [values(f"backoff{n}") for n in range(1, order)]
+        unknown_types = max(int(meta.get("unknown_types", 1)), 1)
+        spread = -float(np.log(unknown_types))
+        return cls(order, words, keys, logps, backoffs, spread, meta, directory)
+
+    # ------------------------------------------------------------------ single queries
+
+    def known(self, word: str) -> bool:
+        return word in self.vocabulary
+
+    def unigram(self, word: str) -> float:
+        """Natural-log unigram probability (an unknown word gets its share of <unk>)."""
+        return float(self.logp_many([word], [()])[0])
+
+    def logp(self, word: str, history: Sequence[str]) -> float:
+        """Natural-log P(word | history); history is most-recent-last, any length."""
+        return float(self.logp_many([word], [history])[0])
+
+    # ------------------------------------------------------------------ batched queries
+
+    def ids(self, words: Sequence[str]) -> np.ndarray:
+        get = self.vocabulary.get
+        return np.fromiter((get(w, UNK_ID) for w in words), dtype=np.int64, count=len(words))
+
+    def _history_row(self, history: Sequence[str]) -> list[int]:
+        """The last order-1 words as ids; a sentence mark starts the history afresh at <s>."""
+        tail = list(history[-(self.order - 1) :]) if self.order > 1 else []
+        for i in range(len(tail) - 1, -1, -1):
+            if tail[i] in (BOS, EOS):
+                tail = [BOS, *tail[i + 1 :]]
+                break
+        get = self.vocabulary.get
+        row = [get(w, UNK_ID) for w in tail]
+        return [-1] * (self.order - 1 - len(row)) + row
+
+    def logp_many(self, words: Sequence[str], histories: Sequence[Sequence[str]]) -> np.ndarray:
+        """log P(words[i] | histories[i]) for every i at once."""
+        if len(words) != len(histories):
+            raise ValueError("words and histories must have the same length")
+        if not words:
+            return np.zeros(0)
+        rows = np.array([self._history_row(h) for h in histories], dtype=np.int64)
+        return self._score_ids(self.ids(words), rows.reshape(len(words), self.order - 1), words)
+
+    def _score_ids(self, ids: np.ndarray, rows: np.ndarray, words: Sequence[str]) -> np.ndarray:
+        scores = lookup_logp(self.keys, self.logps, self.backoffs, rows, ids)
+        unknown = ids == UNK_ID
+        if unknown.any():
+            scores[unknown] += self.unknown_spread
+        start = np.fromiter((w == BOS for w in words), dtype=bool, count=len(words))
+        scores[start] = 0.0  # <s> is given, never predicted
+        return scores
+
+    def window(self, left: Sequence[str], middle: Sequence[str], right: Sequence[str]) -> float:
+        """log P(middle + right | left): how well `middle` fits with the words on both sides."""
+        return float(self.windows(left, [middle], right)[0])
+
+    def windows(
+        self, left: Sequence[str], middles: Sequence[Sequence[str]], right: Sequence[str]
+    ) -> np.ndarray:
+        """`window` for many candidate middles of one slot, in one batched lookup.
+
+        Scoring stops after a </s>: nothing past the end of the sentence depends on the middle.
+        Only the last order-1 words of `left` matter, and only the first order-1 of `right`
+        can depend on the middle, so longer right contexts are cut there.
+        """
+        return self.windows_many([(left, middles, right)])[0]
+
+    def windows_many(
+        self, slots: Sequence[tuple[Sequence[str], Sequence[Sequence[str]], Sequence[str]]]
+    ) -> list[np.ndarray]:
+        """`windows` for many slots (left, middles, right) of a document in one lookup.
+
+        The per-call cost is mostly numpy overhead, so a whole document at once is far cheaper
+        than one call per slot.
+        """
+        depth = self.order - 1
+        words: list[str] = []
+        histories: list[list[str]] = []
+        owner: list[int] = []
+        candidates = 0
+        for left, middles, right in slots:
+            left = list(left[-depth:]) if depth else []
+            right = list(right[:depth])
+            for middle in middles:
+                sequence = [*left, *middle, *right]
+                for position in range(len(left), len(sequence)):
+                    words.append(sequence[position])
+                    histories.append(sequence[max(0, position - depth) : position])
+                    owner.append(candidates)
+                    if sequence[position] == EOS:
+                        break
+                candidates += 1
+        scores = self.logp_many(words, histories)
+        totals = np.bincount(np.array(owner, dtype=np.int64), weights=scores, minlength=candidates)
+        result, start = [], 0
+        for _, middles, _ in slots:
+            result.append(totals[start : start + len(middles)])
+            start += len(middles)
+        return result
+
+
+@lru_cache(maxsize=1)
+def bundled() -> NgramModel:
+    """The model shipped in the package, loaded once per process."""
+    return NgramModel.load()
