@@ -27,6 +27,7 @@ from unspin.score import END, START, ContextModel, collocation, context_fit
 
 CONTEXT_FEATURES = (
     "lm_gain",  # LM log-prob of the window with the candidate minus with the spun words
+    "lm_behind",  # how far its lm_gain is behind the best candidate's in the same slot (<= 0)
     "frequency_gain",  # unigram log-prob change: context fit and frequency weighed apart
     "collocation_gain",  # listed-bigram strength with the neighbours, candidate minus spun
     "spun_fit",  # log P(spun word | words before) - log P(spun word): odd words fit badly
@@ -65,7 +66,7 @@ DECISION_FEATURES = (
     "derived",
 )
 # Priors a simulation cannot teach (it has no profiles and no real tortured phrases): fixed.
-FIXED_WEIGHTS = {"known_term": 6.0, "profile": 6.0}
+FIXED_WEIGHTS = {"known_term": 6.0, "profile": 3.0}
 
 DOCUMENT_FEATURES = (
     "rate",  # estimated share of words replaced
@@ -181,8 +182,10 @@ def score_slots(
         at += n
         unigrams = np.array([sum(unigram[w] for w in m) for m in middles])
         collocations = np.array([collocation(bigrams, [left[-1], *m, right[0]]) for m in middles])
+        gains = total[1:] - total[0]
         columns = {
-            "lm_gain": total[1:] - total[0],
+            "lm_gain": gains,
+            "lm_behind": gains - gains.max(),
             "frequency_gain": unigrams[1:] - unigrams[0],
             "collocation_gain": collocations[1:] - collocations[0],
             "spun_fit": np.full(n - 1, fit[0]),
