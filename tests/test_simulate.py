@@ -67,3 +67,19 @@ def test_rates_and_families_vary_across_a_corpus(lexicon):
     assert {s.family for s in spun} == {Family.WORDNET, Family.WORDY}
     rates = [s.rate for s in spun]
     assert all(0.1 <= r <= 0.9 for r in rates) and len(set(rates)) == 6
+
+
+def test_site_wide_spinner_keeps_one_dictionary_across_texts(lexicon):
+    table = forward_synonyms(HELD_OUT, lexicon)
+    site = Spinner.site(HELD_OUT, lexicon, seed=5, table=table)
+    site.rate, site.consistent = 0.9, 1.0
+    first, second = site.spin(TEXT), site.spin("Critics said the houses were small. " + TEXT)
+    pairs = site.pairs()
+    assert pairs and all(spun is not None for spun in pairs.values())
+    for sample in (first, second):
+        for edit in sample.edits:
+            assert sample.spun[edit.start : edit.end].lower() == pairs[edit.original]
+    # A per-document spinner (the default) starts each text afresh and keeps nothing.
+    plain = Spinner(HELD_OUT, table, lexicon, rate=0.9, seed=5, consistent=1.0)
+    plain.spin(TEXT)
+    assert plain.pairs() == {}

@@ -491,6 +491,147 @@ def trace_command(
     console.print(source, markup=False, highlight=False)
 
 
+# --- learn command ---
+
+
+def _check_profile_out(out: Path, force: bool) -> None:
+    """Fail before any work when the learned profile could not be written at the end."""
+    import tempfile
+
+    if out.is_dir():
+        _fail(f"--out {out} is a directory; give a file name such as spinner.profile.json")
+    if out.exists() and not force:
+        _fail(f"{out} exists (use --force to replace it)")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        _fail(f"cannot write {out}: {parent} is not a directory")
+    try:  # the only sure test of writability, whoever we run as
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as exc:
+        _fail(f"cannot write to {parent}: {exc.strerror or exc}")
+
+
+@app.command(
+    "learn",
+    cls=PlainCommand,
+    epilog="Examples:\n\n"
+    "unspin learn site-dump/ --out acme.profile.json\n\n"
+    "unspin learn articles.jsonl --text-field body --out acme.profile.json\n\n"
+    "unspin restore --profile acme.profile.json article.txt\n\n"
+    "Give it documents believed to come from one spinner (one site, one paper mill): the more "
+    "words, the more pairs it can confirm (a few dozen articles at least).\n\n"
+    "Exit codes: 0 done, 2 bad input or usage.",
+)
+def learn_command(
+    inputs: list[str] = typer.Argument(  # noqa: B008
+        ...,
+        metavar="INPUT",
+        help="Files or directories (.txt, .md, .pdf, .jsonl, .parquet), or - for standard "
+        "input (JSON lines, or one plain-text document)",
+    ),
+    out: str = typer.Option(..., "--out", "-o", metavar="FILE", help="Profile (JSON) to write"),
+    text_field: str = typer.Option(
+        "text",
+        "--text-field",
+        "--text-column",
+        metavar="NAME",
+        help="JSONL field / Parquet column with the text",
+    ),
+    id_field: str = typer.Option(
+        None, "--id-field", metavar="NAME", help="JSONL field / Parquet column with an id"
+    ),
+    name: str = typer.Option(
+        None, "--name", metavar="NAME", help="Name of the profile (default: from --out)"
+    ),
+    min_count: int = typer.Option(
+        None, "--min-count", min=1, metavar="N", help="Occurrences a spun form needs (default 2)"
+    ),
+    min_confidence: float = typer.Option(
+        None,
+        "--min-confidence",
+        min=0.0,
+        max=1.0,
+        metavar="P",
+        help="Confidence a pair needs to be kept (default 0.5)",
+    ),
+    force: bool = typer.Option(False, "--force", help="Replace an existing --out file"),
+) -> None:
+    """Learn a spinner profile (spun form -> original) from documents one spinner produced."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from unspin.ingest import DEFAULT_MAX_CHARS, IngestOptions, estimate_count, iter_documents
+    from unspin.learn import MIN_CONFIDENCE, MIN_COUNT, CorpusEvidence
+    from unspin.tokenize import InputError
+
+    if inputs.count("-") > 1:
+        _fail("standard input (-) can be given once")
+    target = Path(out)
+    _check_profile_out(target, force)
+    paths = [Path(p) for p in inputs]
+    try:
+        total = estimate_count(paths)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    options = IngestOptions(text_field, id_field, DEFAULT_MAX_CHARS)
+    console = Console(stderr=True)
+    skipped: list[str] = []
+    _quiet_libraries()
+    evidence = CorpusEvidence()
+    columns = (
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[words]:,} words"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    try:
+        with Progress(*columns, console=console, transient=True) as progress:
+            task = progress.add_task("learning", total=total or None, words=0)
+            for document in iter_documents(paths, options):
+                if document.error:
+                    skipped.append(f"{document.id}: {document.error}")
+                else:
+                    try:
+                        evidence.add(document.text)
+                    except InputError as error:
+                        skipped.append(f"{document.id}: {error}")
+                progress.update(task, advance=1, words=evidence.total_words)
+    except (FileNotFoundError, ValueError) as exc:
+        _fail(str(exc))
+    if skipped:
+        more = f" (and {len(skipped) - 3:,} more)" if len(skipped) > 3 else ""
+        typer.echo(f"unspin: skipped {'; '.join(skipped[:3])}{more}", err=True)
+    if not evidence.documents:
+        _fail(f"no usable documents found (text read from {text_field!r} in tables)")
+    profile = evidence.profile(
+        name=name or target.name.split(".")[0] or "learned",
+        min_count=MIN_COUNT if min_count is None else min_count,
+        min_confidence=MIN_CONFIDENCE if min_confidence is None else min_confidence,
+    )
+    try:
+        profile.save(target)
+    except OSError as exc:
+        _fail(f"cannot write {target}: {exc.strerror or exc}")
+    console.print(
+        f"learned {len(profile):,} pairs from {evidence.documents:,} documents "
+        f"({evidence.total_words:,} words): {target}"
+    )
+    if evidence.total_words < 5_000:
+        console.print(
+            "note: under 5,000 words is little to learn from; pairs need repeated occurrences"
+        )
+
+
 # --- screen command ---
 
 

@@ -9,8 +9,8 @@ Models are validated leave-one-family-out: `HELD_OUT` is never used for fitting,
 from __future__ import annotations
 
 import random
-from collections import defaultdict
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from unspin.lexicon import (
@@ -115,6 +115,10 @@ class Spinner:
     seed: int
     consistent: float = 0.95  # chance each occurrence of a chosen type gets its usual form
     capitalised: bool = True  # also swaps capitalised words ("White House" -> "White Home")
+    # One dictionary for every document (a content farm's site-wide spinner) instead of a fresh
+    # one per document; `dictionary` then holds every choice made so far (None: left alone).
+    site_wide: bool = False
+    dictionary: dict[str, str | None] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -130,6 +134,19 @@ class Spinner:
             consistent=rng.uniform(0.85, 1.0),
             capitalised=rng.random() < 0.5,
         )
+
+    @classmethod
+    def site(
+        cls, family: Family, lexicon: Lexicon, seed: int, table: dict[str, list[str]] | None = None
+    ) -> Spinner:
+        """A content farm's spinner: habits drawn as in `build`, one dictionary for all texts."""
+        spinner = cls.build(family, lexicon, seed, table)
+        spinner.site_wide = True
+        return spinner
+
+    def pairs(self) -> dict[str, str]:
+        """original -> spun form of every word type this spinner has chosen to replace so far."""
+        return {word: spun for word, spun in self.dictionary.items() if spun is not None}
 
     def spun_form(self, word: str, rng: random.Random) -> str | None:
         """The one spun form this spinner uses for `word`, inflected like it, or None."""
@@ -159,7 +176,7 @@ class Spinner:
 
     def spin(self, text: str) -> SpunText:
         rng = random.Random(f"{self.seed}:{len(text)}:{text[:64]}")
-        dictionary: dict[str, str | None] = {}
+        dictionary: dict[str, str | None] = self.dictionary if self.site_wide else {}
         pieces: list[str] = []
         edits: list[Edit] = []
         cursor = 0
@@ -173,8 +190,11 @@ class Spinner:
             swappable = word not in NEVER_SPUN and (self.capitalised or token.text.islower())
             if is_word(token) and swappable:
                 if word not in dictionary:
-                    chosen = rng.random() < self.rate
-                    dictionary[word] = self.spun_form(word, rng) if chosen else None
+                    # Site-wide, a word's fate depends on the word alone, not on which text
+                    # brought it up first.
+                    pick = random.Random(f"{self.seed}:word:{word}") if self.site_wide else rng
+                    chosen = pick.random() < self.rate
+                    dictionary[word] = self.spun_form(word, pick) if chosen else None
                 if dictionary[word] is not None and rng.random() < self.consistent:
                     replacement = _cased(dictionary[word], token.text)
             if replacement is None:
@@ -186,6 +206,15 @@ class Spinner:
             length += len(replacement)
         pieces.append(text[cursor:])
         return SpunText(text, "".join(pieces), tuple(edits), self.family, self.rate)
+
+
+def used_pairs(spun: list[SpunText]) -> Counter[tuple[str, str]]:
+    """Tokens replaced per (original, spun form) pair, lower-case, over a spun corpus."""
+    return Counter(
+        (edit.original, sample.spun[edit.start : edit.end].lower())
+        for sample in spun
+        for edit in sample.edits
+    )
 
 
 def _cased(spun: str, like: str) -> str:

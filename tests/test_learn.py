@@ -1,0 +1,139 @@
+"""Learning a spinner profile from spun text alone (unspin.learn, `unspin learn`)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from unspin.cli import EXIT_BAD_INPUT, app
+from unspin.learn import CorpusEvidence, assign, learn_profile
+from unspin.profile import Profile
+
+# A hand-written spinner dictionary (original -> spun), applied to every document.
+DICTIONARY = {"said": "mentioned", "people": "individuals", "help": "assist", "big": "large"}
+SENTENCES = (
+    "The mayor said that many people would need help after the storm.",
+    "Officials said the big bridge was closed on Monday morning.",
+    "Many people said they wanted help from the city council.",
+    "The government said a big plan would help local people this year.",
+    "Police said two people were taken to hospital after the crash.",
+    "The company said it would build a big new factory near the river.",
+    "Doctors said people should ask for help if they feel ill.",
+    "The minister said the big problem was the cost of housing.",
+    "Volunteers came to help people clean the streets on Sunday.",
+)
+UNTOUCHED = ("city", "government", "company", "police", "river")
+
+
+def spin(text: str) -> str:
+    def swap(match: re.Match) -> str:
+        word = match.group()
+        spun = DICTIONARY.get(word.lower())
+        if spun is None:
+            return word
+        return spun.capitalize() if word[0].isupper() else spun
+
+    return re.sub(r"[A-Za-z]+", swap, text)
+
+
+def documents(count: int = 32) -> list[str]:
+    return [
+        " ".join(SENTENCES[(index + step) % len(SENTENCES)] for step in range(3))
+        for index in range(count)
+    ]
+
+
+@pytest.fixture(scope="module")
+def evidence(analyzer) -> CorpusEvidence:
+    pooled = CorpusEvidence(analyzer)
+    for text in documents():
+        pooled.add(spin(text))
+    return pooled
+
+
+def test_learned_pairs_are_the_dictionary(evidence):
+    profile = evidence.profile(name="test")
+    learned = {pair.spun: pair.original for pair in profile.pairs}
+    for original, spun in DICTIONARY.items():
+        assert learned.get(spun) == original, (spun, profile.originals(spun))
+    for word in UNTOUCHED:
+        assert word not in profile, (word, profile.originals(word))
+    for pair in profile.pairs:
+        assert pair.count >= 2 and 0.5 <= pair.confidence <= 1
+    assert evidence.documents == 32 and evidence.total_words > 600
+
+
+def test_one_original_per_spun_form_and_one_spun_form_per_original(evidence):
+    chosen = assign(evidence.scores())
+    assert len({s.spun for s in chosen}) == len(chosen)
+    assert len({s.original for s in chosen}) == len(chosen)
+    ranked = evidence.scores()
+    said = max((s for s in ranked if s.spun == "mentioned"), key=lambda s: s.confidence)
+    assert said.original == "said"
+    assert said.features["left_share"] == 0.0  # "said" itself is gone from the spun corpus
+
+
+def test_clean_text_teaches_little(analyzer):
+    profile = learn_profile(documents(12), analyzer=analyzer, name="clean")
+    assert not any(pair.spun in DICTIONARY for pair in profile.pairs)
+    assert len(profile) <= 3
+
+
+def test_learn_profile_reports_progress(analyzer):
+    calls = []
+    texts = [spin(text) for text in documents(4)]
+    learn_profile(
+        texts, analyzer=analyzer, progress=lambda done, total: calls.append(done), total=4
+    )
+    assert calls == [1, 2, 3, 4]
+
+
+# --- command line
+
+
+def run(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+def test_cli_learn_writes_a_loadable_profile(tmp_path: Path, analyzer):
+    corpus = tmp_path / "site.jsonl"
+    rows = [{"id": i, "body": spin(text)} for i, text in enumerate(documents())]
+    rows.append({"id": "bad", "body": ""})
+    corpus.write_text("\n".join(json.dumps(row) for row in rows) + "\n", encoding="utf-8")
+    out = tmp_path / "acme.profile.json"
+    result = run("learn", str(corpus), "--text-field", "body", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "skipped" in result.output  # the empty row, named, not a traceback
+    profile = Profile.load(out)
+    assert profile.name == "acme"
+    assert profile.originals("mentioned")[0].original == "said"
+    # Refuses to overwrite without --force, then does with it.
+    again = run("learn", str(corpus), "--text-field", "body", "--out", str(out))
+    assert again.exit_code == EXIT_BAD_INPUT and "exists" in again.output
+    forced = run("learn", str(corpus), "--text-field", "body", "--out", str(out), "--force")
+    assert forced.exit_code == 0, forced.output
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda d: ([str(d / "missing")], d / "p.json"), "no such file"),
+        (lambda d: ([str(d / "docs")], d / "docs"), "is a directory"),
+        (lambda d: ([str(d / "docs")], d / "nowhere" / "p.json"), "not a directory"),
+        (lambda d: ([str(d / "empty.jsonl")], d / "p.json"), "no usable documents"),
+    ],
+)
+def test_cli_learn_bad_input_is_one_line_rc_2(tmp_path: Path, make, message):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text(spin(SENTENCES[0]), encoding="utf-8")
+    (tmp_path / "empty.jsonl").write_text('{"text": ""}\n{"text": "\\u0000"}\n')
+    inputs, out = make(tmp_path)
+    result = run("learn", *inputs, "--out", str(out))
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert not Path(out).is_file()
