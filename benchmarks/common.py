@@ -21,7 +21,9 @@ TORTURED_FILE = "tortured_phrases.jsonl"
 def argument_parser(description: str, limit_help: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument(
-        "--data", type=Path, default=DEFAULT_DATA_DIR,
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA_DIR,
         help=f"folder with {SPINBOT_FILE} and {TORTURED_FILE} (default: {DEFAULT_DATA_DIR})",
     )
     parser.add_argument("--json", type=Path, help="also write the numbers to this JSON file")
@@ -160,8 +162,11 @@ def write_json(path: Path, results: list[Result], meta: dict) -> None:
                 "label": r.label,
                 "value": r.value,
                 "unit": r.unit,
-                "target": None if r.target is None else {
-                    "threshold": r.target.threshold, "at_least": r.target.at_least,
+                "target": None
+                if r.target is None
+                else {
+                    "threshold": r.target.threshold,
+                    "at_least": r.target.at_least,
                 },
                 "met": r.met,
                 "note": r.note,

@@ -96,8 +96,13 @@ _stderr = Console(stderr=True)
 
 def _progress(items: Sequence, description: str):
     """A progress bar on a terminal; nothing when stderr is a file or a pipe."""
-    return track(items, description=description, console=_stderr, transient=True,
-                 disable=not _stderr.is_terminal)
+    return track(
+        items,
+        description=description,
+        console=_stderr,
+        transient=True,
+        disable=not _stderr.is_terminal,
+    )
 
 
 def analyze_all(analyzer, texts: Sequence[str], description: str) -> tuple[list, list[Report]]:
@@ -109,17 +114,32 @@ def analyze_all(analyzer, texts: Sequence[str], description: str) -> tuple[list,
 def stage_results(section: str, key: str, counts: StageCounts) -> list[Result]:
     units = max(counts.units, 1)
     return [
-        Result(section, f"{key}_coverage", "Stage 1: original among the candidates",
-               counts.covered / units, "percent",
-               note=f"{counts.covered:,} of {counts.units:,} gold units"),
-        Result(section, f"{key}_ranked_first", "Stage 2: ... and ranked first",
-               counts.ranked_first / units, "percent",
-               note=f"{counts.ranked_first:,}; {counts.ranked_first / max(counts.covered, 1):.0%}"
-               " of covered"),
-        Result(section, f"{key}_accepted", "Stage 3: ... and accepted",
-               counts.accepted / units, "percent",
-               note=f"{counts.accepted:,}; {counts.accepted / max(counts.ranked_first, 1):.0%}"
-               " of ranked first"),
+        Result(
+            section,
+            f"{key}_coverage",
+            "Stage 1: original among the candidates",
+            counts.covered / units,
+            "percent",
+            note=f"{counts.covered:,} of {counts.units:,} gold units",
+        ),
+        Result(
+            section,
+            f"{key}_ranked_first",
+            "Stage 2: ... and ranked first",
+            counts.ranked_first / units,
+            "percent",
+            note=f"{counts.ranked_first:,}; {counts.ranked_first / max(counts.covered, 1):.0%}"
+            " of covered",
+        ),
+        Result(
+            section,
+            f"{key}_accepted",
+            "Stage 3: ... and accepted",
+            counts.accepted / units,
+            "percent",
+            note=f"{counts.accepted:,}; {counts.accepted / max(counts.ranked_first, 1):.0%}"
+            " of ranked first",
+        ),
     ]
 
 
@@ -130,11 +150,14 @@ def news_results(analyzer, data) -> list[Result]:
     spun = spin_corpus([a.text for a in articles], (HELD_OUT,), lexicon, seed=NEWS_SEED)
     spun_docs, spun_reports = analyze_all(analyzer, [s.spun for s in spun], "news spun")
     clean_docs, clean_reports = analyze_all(analyzer, [a.text for a in articles], "news clean")
-    section = (f"News simulation ({len(articles)} held-out Wikinews articles, "
-               f"held-out spinner family '{HELD_OUT}')")
+    section = (
+        f"News simulation ({len(articles)} held-out Wikinews articles, "
+        f"held-out spinner family '{HELD_OUT}')"
+    )
     wer_spun = corpus_wer((s.spun, s.original) for s in spun)
-    wer_restored = corpus_wer((r.restored, s.original)
-                              for r, s in zip(spun_reports, spun, strict=True))
+    wer_restored = corpus_wer(
+        (r.restored, s.original) for r, s in zip(spun_reports, spun, strict=True)
+    )
     counts = StageCounts()
     for doc, sample in zip(spun_docs, spun, strict=True):
         counts += stage_counts(doc, units_from_edits(sample.spun, sample.edits))
@@ -143,19 +166,43 @@ def news_results(analyzer, data) -> list[Result]:
     reports = [*clean_reports, *spun_reports]
     labels = [0] * len(clean_reports) + [1] * len(spun_reports)
     return [
-        Result(section, "news_wer_spun", "WER spun vs original", wer_spun.rate, "percent",
-               note=f"mean spin rate {sum(s.rate for s in spun) / len(spun):.2f}"),
-        Result(section, "news_wer_restored", "WER restored vs original", wer_restored.rate,
-               "percent"),
-        Result(section, "news_wer_reduction", "Relative WER reduction",
-               relative_reduction(wer_spun.rate, wer_restored.rate), "percent",
-               NEWS_WER_REDUCTION_TARGET),
+        Result(
+            section,
+            "news_wer_spun",
+            "WER spun vs original",
+            wer_spun.rate,
+            "percent",
+            note=f"mean spin rate {sum(s.rate for s in spun) / len(spun):.2f}",
+        ),
+        Result(
+            section, "news_wer_restored", "WER restored vs original", wer_restored.rate, "percent"
+        ),
+        Result(
+            section,
+            "news_wer_reduction",
+            "Relative WER reduction",
+            relative_reduction(wer_spun.rate, wer_restored.rate),
+            "percent",
+            NEWS_WER_REDUCTION_TARGET,
+        ),
         *stage_results(section, "news", counts),
-        Result(section, "news_false_spans_per_1k", "False edits on the clean articles",
-               false_spans / words * 1000, "per_1k", FALSE_EDITS_TARGET,
-               note=f"{false_spans:,} spans / {words:,} words"),
-        Result(section, "news_detection_auroc", "Detection AUROC, spun vs clean",
-               auroc([r.spin_score for r in reports], labels), "ratio", NEWS_AUROC_TARGET),
+        Result(
+            section,
+            "news_false_spans_per_1k",
+            "False edits on the clean articles",
+            false_spans / words * 1000,
+            "per_1k",
+            FALSE_EDITS_TARGET,
+            note=f"{false_spans:,} spans / {words:,} words",
+        ),
+        Result(
+            section,
+            "news_detection_auroc",
+            "Detection AUROC, spun vs clean",
+            auroc([r.spin_score for r in reports], labels),
+            "ratio",
+            NEWS_AUROC_TARGET,
+        ),
     ]
 
 
@@ -164,9 +211,17 @@ def paragraph_results(analyzer) -> list[Result]:
     report = analyzer.report(doc)
     units = units_from_alignment(FARM_SPUN, FARM_ORIGINAL)
     restored = restored_units(report.spans, units)
-    return [Result("Issue 10 paragraph (content-farm style)", "paragraph_restored",
-                   "Swaps restored exactly", restored, "count", PARAGRAPH_TARGET,
-                   note=f"of {len(units)}; restored: {report.restored}")]
+    return [
+        Result(
+            "Issue 10 paragraph (content-farm style)",
+            "paragraph_restored",
+            "Swaps restored exactly",
+            restored,
+            "count",
+            PARAGRAPH_TARGET,
+            note=f"of {len(units)}; restored: {report.restored}",
+        )
+    ]
 
 
 def invariant_violations(report: Report, text: str) -> int:
@@ -210,33 +265,81 @@ def spinbot_results(
     right = verdicts.count(True)
     judged = right + verdicts.count(False)
     results = [
-        Result(section, "spinbot_wer_spun", "WER spun vs original", wer_spun.rate, "percent",
-               note=f"{wer_spun.edits:,} edits / {wer_spun.reference_words:,} words"),
-        Result(section, "spinbot_wer_restored", "WER restored vs original", wer_restored.rate,
-               "percent", note=f"{wer_restored.edits:,} edits"),
-        Result(section, "spinbot_wer_reduction", "Relative WER reduction",
-               relative_reduction(wer_spun.rate, wer_restored.rate), "percent",
-               WER_REDUCTION_TARGET),
-        Result(section, "spinbot_span_precision", "Span precision", spans.precision, "ratio",
-               note=f"{spans.true_positives:,} of {spans.predicted:,} predicted spans"),
-        Result(section, "spinbot_span_recall", "Span recall", spans.recall, "ratio",
-               note=f"{spans.gold_found:,} of {spans.gold:,} gold edits"),
+        Result(
+            section,
+            "spinbot_wer_spun",
+            "WER spun vs original",
+            wer_spun.rate,
+            "percent",
+            note=f"{wer_spun.edits:,} edits / {wer_spun.reference_words:,} words",
+        ),
+        Result(
+            section,
+            "spinbot_wer_restored",
+            "WER restored vs original",
+            wer_restored.rate,
+            "percent",
+            note=f"{wer_restored.edits:,} edits",
+        ),
+        Result(
+            section,
+            "spinbot_wer_reduction",
+            "Relative WER reduction",
+            relative_reduction(wer_spun.rate, wer_restored.rate),
+            "percent",
+            WER_REDUCTION_TARGET,
+        ),
+        Result(
+            section,
+            "spinbot_span_precision",
+            "Span precision",
+            spans.precision,
+            "ratio",
+            note=f"{spans.true_positives:,} of {spans.predicted:,} predicted spans",
+        ),
+        Result(
+            section,
+            "spinbot_span_recall",
+            "Span recall",
+            spans.recall,
+            "ratio",
+            note=f"{spans.gold_found:,} of {spans.gold:,} gold edits",
+        ),
         Result(section, "spinbot_span_f1", "Span F1", spans.f1, "ratio"),
-        Result(section, "spinbot_restoration_accuracy", "Restoration accuracy",
-               right / judged if judged else None, "percent",
-               note=f"{right:,} of {judged:,} overlapping spans that can be judged"),
-        Result(section, "spinbot_restoration_accuracy_strict",
-               "Restoration accuracy, all overlapping spans",
-               right / len(verdicts) if verdicts else None, "percent",
-               note=f"{right:,} of {len(verdicts):,}; {verdicts.count(None):,} cut out of the "
-               "middle of a longer edit count as wrong"),
-        Result(section, "spinbot_span_confidence", "Mean span confidence",
-               sum(confidences) / len(confidences) if confidences else None, "percent",
-               note=f"vs {sum(outcomes) / max(len(outcomes), 1):.1%} of the same "
-               f"{len(outcomes):,} spans exactly right (spans on originals count as wrong)"),
-        Result(section, "spinbot_calibration_error", "Calibration error of span confidence",
-               calibration_error(confidences, outcomes), "percent",
-               note="expected calibration error, 5 equal-width bins"),
+        Result(
+            section,
+            "spinbot_restoration_accuracy",
+            "Restoration accuracy",
+            right / judged if judged else None,
+            "percent",
+            note=f"{right:,} of {judged:,} overlapping spans that can be judged",
+        ),
+        Result(
+            section,
+            "spinbot_restoration_accuracy_strict",
+            "Restoration accuracy, all overlapping spans",
+            right / len(verdicts) if verdicts else None,
+            "percent",
+            note=f"{right:,} of {len(verdicts):,}; {verdicts.count(None):,} cut out of the "
+            "middle of a longer edit count as wrong",
+        ),
+        Result(
+            section,
+            "spinbot_span_confidence",
+            "Mean span confidence",
+            sum(confidences) / len(confidences) if confidences else None,
+            "percent",
+            note=f"vs {sum(outcomes) / max(len(outcomes), 1):.1%} of the same "
+            f"{len(outcomes):,} spans exactly right (spans on originals count as wrong)",
+        ),
+        Result(
+            section,
+            "spinbot_calibration_error",
+            "Calibration error of span confidence",
+            calibration_error(confidences, outcomes),
+            "percent",
+            note="expected calibration error, 5 equal-width bins",
+        ),
     ]
     words = sum(count_words(pair.original) for pair in pairs)
     false_spans = sum(len(report.spans) for report in originals)
@@ -245,12 +348,23 @@ def spinbot_results(
     )
     section = f"False edits on the {len(pairs)} unspun originals"
     results += [
-        Result(section, "originals_false_spans_per_1k", "Spans per 1,000 words",
-               false_spans / words * 1000, "per_1k", FALSE_EDITS_TARGET,
-               note=f"{false_spans:,} spans / {words:,} words"),
-        Result(section, "originals_words_changed_per_1k", "Words changed per 1,000 words",
-               changed.edits / words * 1000, "per_1k",
-               note=f"{changed.edits:,} word edits, restored vs original"),
+        Result(
+            section,
+            "originals_false_spans_per_1k",
+            "Spans per 1,000 words",
+            false_spans / words * 1000,
+            "per_1k",
+            FALSE_EDITS_TARGET,
+            note=f"{false_spans:,} spans / {words:,} words",
+        ),
+        Result(
+            section,
+            "originals_words_changed_per_1k",
+            "Words changed per 1,000 words",
+            changed.edits / words * 1000,
+            "per_1k",
+            note=f"{changed.edits:,} word edits, restored vs original",
+        ),
     ]
     return results
 
@@ -281,17 +395,29 @@ def evaluate_tortured(
     return PhraseOutcome(detected, restored, sentences), violations
 
 
-def tortured_results(section: str, key: str, outcome: PhraseOutcome, rows: int,
-                     target: Target | None, note: str = "") -> list[Result]:
+def tortured_results(
+    section: str, key: str, outcome: PhraseOutcome, rows: int, target: Target | None, note: str = ""
+) -> list[Result]:
     total = outcome.sentences
     return [
-        Result(section, f"{key}_exact_restoration", "Exact restoration",
-               outcome.restored / total if total else None, "percent", target,
-               note=f"{outcome.restored:,} of {total:,} sentences ({rows:,} phrases × "
-               f"{len(PPS_TEMPLATES)} templates){note}"),
-        Result(section, f"{key}_detection", "Detection (a span overlaps the phrase)",
-               outcome.detected / total if total else None, "percent",
-               note=f"{outcome.detected:,} of {total:,}"),
+        Result(
+            section,
+            f"{key}_exact_restoration",
+            "Exact restoration",
+            outcome.restored / total if total else None,
+            "percent",
+            target,
+            note=f"{outcome.restored:,} of {total:,} sentences ({rows:,} phrases × "
+            f"{len(PPS_TEMPLATES)} templates){note}",
+        ),
+        Result(
+            section,
+            f"{key}_detection",
+            "Detection (a span overlaps the phrase)",
+            outcome.detected / total if total else None,
+            "percent",
+            note=f"{outcome.detected:,} of {total:,}",
+        ),
     ]
 
 
@@ -312,13 +438,24 @@ def detection_results(spun: Sequence[Report], originals: Sequence[Report]) -> li
     counts = classification_counts([r.is_spun for r in reports], labels)
     flagged = f"{counts.predicted:,} flagged, {counts.true_positives:,} correctly"
     return [
-        Result(section, "detection_auroc", "AUROC of spin_score",
-               auroc([r.spin_score for r in reports], labels), "ratio", SPINBOT_AUROC_TARGET),
-        Result(section, "detection_precision", "Precision of is_spun", counts.precision, "ratio",
-               note=flagged),
+        Result(
+            section,
+            "detection_auroc",
+            "AUROC of spin_score",
+            auroc([r.spin_score for r in reports], labels),
+            "ratio",
+            SPINBOT_AUROC_TARGET,
+        ),
+        Result(
+            section,
+            "detection_precision",
+            "Precision of is_spun",
+            counts.precision,
+            "ratio",
+            note=flagged,
+        ),
         Result(section, "detection_recall", "Recall of is_spun", counts.recall, "ratio"),
-        Result(section, "detection_f1", "F1 of is_spun", counts.f1, "ratio",
-               DETECTION_F1_TARGET),
+        Result(section, "detection_f1", "F1 of is_spun", counts.f1, "ratio", DETECTION_F1_TARGET),
     ]
 
 
@@ -355,8 +492,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         invariant_violations(r, p.original) for r, p in zip(originals, pairs, strict=True)
     )
     results = spinbot_results(pairs, spun, originals)
-    results += stage_results("SpinBot: where gold substitutions are lost", "spinbot",
-                             spinbot_stages)
+    results += stage_results(
+        "SpinBot: where gold substitutions are lost", "spinbot", spinbot_stages
+    )
     results += paragraph_results(analyzer)
     if not args.skip_news:
         results += news_results(analyzer, args.data)
@@ -366,11 +504,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     test_outcome, test_violations = evaluate_tortured(analyze, test_phrases, "PPS test")
     train_outcome, train_violations = evaluate_tortured(analyze, train_phrases, "PPS train")
     violations += test_violations + train_violations
-    results += tortured_results("PPS tortured phrases, test split (held out)", "pps_test",
-                                test_outcome, len(test_phrases), PPS_TEST_TARGET)
+    results += tortured_results(
+        "PPS tortured phrases, test split (held out)",
+        "pps_test",
+        test_outcome,
+        len(test_phrases),
+        PPS_TEST_TARGET,
+    )
     results += tortured_results(
         "PPS tortured phrases, train split: built-in (train) — not a generalisation number",
-        "pps_train", train_outcome, len(train_phrases), None,
+        "pps_train",
+        train_outcome,
+        len(train_phrases),
+        None,
         note=f"; from a seeded sample of {TRAIN_SAMPLE_SIZE:,} train phrases",
     )
     results += detection_results(spun, originals)
@@ -378,24 +524,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     total_seconds = time.perf_counter() - started
     section = "Run"
     results += [
-        Result(section, "span_invariant_violations",
-               "Spans breaking text[start:end] == span.text", violations, "count",
-               Target(0, at_least=False)),
-        Result(section, "load_seconds", "Resource loading + warm-up call", load_seconds,
-               "seconds"),
-        Result(section, "total_seconds", "Total time", total_seconds, "seconds",
-               note=f"{2 * len(pairs) + test_outcome.sentences + train_outcome.sentences:,} "
-               "analyze calls"),
+        Result(
+            section,
+            "span_invariant_violations",
+            "Spans breaking text[start:end] == span.text",
+            violations,
+            "count",
+            Target(0, at_least=False),
+        ),
+        Result(section, "load_seconds", "Resource loading + warm-up call", load_seconds, "seconds"),
+        Result(
+            section,
+            "total_seconds",
+            "Total time",
+            total_seconds,
+            "seconds",
+            note=f"{2 * len(pairs) + test_outcome.sentences + train_outcome.sentences:,} "
+            "analyze calls",
+        ),
     ]
     print_table("unspin quality benchmark", results)
     if args.json:
-        write_json(args.json, results, {
-            "benchmark": "quality",
-            "data": str(args.data),
-            "limit": args.limit,
-            "templates": list(PPS_TEMPLATES),
-            "train_sample": {"size": TRAIN_SAMPLE_SIZE, "seed": TRAIN_SAMPLE_SEED},
-        })
+        write_json(
+            args.json,
+            results,
+            {
+                "benchmark": "quality",
+                "data": str(args.data),
+                "limit": args.limit,
+                "templates": list(PPS_TEMPLATES),
+                "train_sample": {"size": TRAIN_SAMPLE_SIZE, "seed": TRAIN_SAMPLE_SEED},
+            },
+        )
     return 0
 
 

@@ -116,14 +116,17 @@ class Throughput:
         }
 
     def describe(self, what: str, rate_unit: str) -> str:
-        return (f"{what}; CPU {self.timing.cpu:.2f} s, wall {self.timing.wall:.2f} s "
-                f"({self.wall_rate:,.1f} {rate_unit} by wall clock)")
+        return (
+            f"{what}; CPU {self.timing.cpu:.2f} s, wall {self.timing.wall:.2f} s "
+            f"({self.wall_rate:,.1f} {rate_unit} by wall clock)"
+        )
 
 
 def best_of(repeats: int, amount: float, function: Callable[[], object]) -> Throughput:
     """The least disturbed of `repeats` runs."""
-    return Throughput(amount, min((timed(function) for _ in range(repeats)),
-                                  key=lambda timing: timing.cpu))
+    return Throughput(
+        amount, min((timed(function) for _ in range(repeats)), key=lambda timing: timing.cpu)
+    )
 
 
 def analyze_speed(
@@ -143,8 +146,11 @@ def analyze_results(pairs: Sequence[SpinbotPair], scale: float) -> list[Result]:
     import unspin
 
     section = "analyze on one core, resources loaded (rates by CPU time)"
-    load = timed(lambda: unspin.default_analyzer().analyze(
-        "Warm-up sentence so that resource loading is timed on its own."))
+    load = timed(
+        lambda: unspin.default_analyzer().analyze(
+            "Warm-up sentence so that resource loading is timed on its own."
+        )
+    )
     analyze = unspin.default_analyzer().analyze
 
     mixed = take_words(pairs, round(MIXED_WORDS * scale))
@@ -155,27 +161,59 @@ def analyze_results(pairs: Sequence[SpinbotPair], scale: float) -> list[Result]:
     paragraph_speed = analyze_speed(analyze, paragraphs, LONG_DOCUMENT_REPEATS)
     best = f"best of {LONG_DOCUMENT_REPEATS}"
     return [
-        Result(section, "load_seconds", "Resource loading + first call", load.wall, "seconds",
-               note=f"default_analyzer() and one short analyze call; CPU {load.cpu:.2f} s"),
-        Result(section, "mixed_words_per_s", "Mixed paragraphs, first pass", mixed_speed.rate,
-               "words_per_s", ANALYZE_TARGET,
-               note=mixed_speed.describe(
-                   f"{len(mixed):,} originals+spun paragraphs, {mixed_speed.amount:,.0f} words",
-                   "words/s"),
-               details=mixed_speed.details("words")),
-        Result(section, "mixed_again_words_per_s", "Mixed paragraphs, second pass",
-               mixed_again.rate, "words_per_s", ANALYZE_TARGET,
-               note=mixed_again.describe("the same calls again, caches warm", "words/s"),
-               details=mixed_again.details("words")),
-        Result(section, "long_document_words_per_s", "One long document", long_speed.rate,
-               "words_per_s", ANALYZE_TARGET,
-               note=long_speed.describe(
-                   f"{long_speed.amount:,.0f} words in one call, {best}", "words/s"),
-               details=long_speed.details("words")),
-        Result(section, "paragraph_documents_words_per_s", "Same text, one call per paragraph",
-               paragraph_speed.rate, "words_per_s", ANALYZE_TARGET,
-               note=paragraph_speed.describe(f"{len(paragraphs):,} calls, {best}", "words/s"),
-               details=paragraph_speed.details("words")),
+        Result(
+            section,
+            "load_seconds",
+            "Resource loading + first call",
+            load.wall,
+            "seconds",
+            note=f"default_analyzer() and one short analyze call; CPU {load.cpu:.2f} s",
+        ),
+        Result(
+            section,
+            "mixed_words_per_s",
+            "Mixed paragraphs, first pass",
+            mixed_speed.rate,
+            "words_per_s",
+            ANALYZE_TARGET,
+            note=mixed_speed.describe(
+                f"{len(mixed):,} originals+spun paragraphs, {mixed_speed.amount:,.0f} words",
+                "words/s",
+            ),
+            details=mixed_speed.details("words"),
+        ),
+        Result(
+            section,
+            "mixed_again_words_per_s",
+            "Mixed paragraphs, second pass",
+            mixed_again.rate,
+            "words_per_s",
+            ANALYZE_TARGET,
+            note=mixed_again.describe("the same calls again, caches warm", "words/s"),
+            details=mixed_again.details("words"),
+        ),
+        Result(
+            section,
+            "long_document_words_per_s",
+            "One long document",
+            long_speed.rate,
+            "words_per_s",
+            ANALYZE_TARGET,
+            note=long_speed.describe(
+                f"{long_speed.amount:,.0f} words in one call, {best}", "words/s"
+            ),
+            details=long_speed.details("words"),
+        ),
+        Result(
+            section,
+            "paragraph_documents_words_per_s",
+            "Same text, one call per paragraph",
+            paragraph_speed.rate,
+            "words_per_s",
+            ANALYZE_TARGET,
+            note=paragraph_speed.describe(f"{len(paragraphs):,} calls, {best}", "words/s"),
+            details=paragraph_speed.details("words"),
+        ),
     ]
 
 
@@ -183,8 +221,7 @@ def fingerprint_results(pairs: Sequence[SpinbotPair], scale: float) -> list[Resu
     section = "Fingerprint layer alone, FingerprintIndex.bundled().find (rates by CPU time)"
     labels = [
         ("fingerprint_load_seconds", "Index loading", "seconds", None),
-        ("fingerprint_paragraphs_mb_per_s", "Paragraph documents", "mb_per_s",
-         FINGERPRINT_TARGET),
+        ("fingerprint_paragraphs_mb_per_s", "Paragraph documents", "mb_per_s", FINGERPRINT_TARGET),
         ("fingerprint_chunks_mb_per_s", "1 MB documents", "mb_per_s", FINGERPRINT_TARGET),
     ]
     try:
@@ -195,15 +232,17 @@ def fingerprint_results(pairs: Sequence[SpinbotPair], scale: float) -> list[Resu
         load_seconds = time.perf_counter() - started
     except (ImportError, AttributeError, NotImplementedError, FileNotFoundError) as error:
         reason = f"not available: {type(error).__name__}: {error}"
-        return [Result(section, key, label, None, unit, target, note=reason)
-                for key, label, unit, target in labels]
+        return [
+            Result(section, key, label, None, unit, target, note=reason)
+            for key, label, unit, target in labels
+        ]
 
     paragraphs = take_bytes(pairs, round(FINGERPRINT_BYTES * scale))
     text = "\n\n".join(paragraphs)
     step = FINGERPRINT_CHUNK_BYTES  # characters; the text is almost all ASCII
     chunks = [text[i : i + step] for i in range(0, len(text), step)]
     megabytes = len(text.encode("utf-8")) / 1e6
-    hits = sum(len(index.find(paragraph)) for paragraph in paragraphs[:2 * len(pairs)])
+    hits = sum(len(index.find(paragraph)) for paragraph in paragraphs[: 2 * len(pairs)])
 
     def find_paragraphs() -> None:
         for paragraph in paragraphs:
@@ -217,16 +256,30 @@ def fingerprint_results(pairs: Sequence[SpinbotPair], scale: float) -> list[Resu
     chunk_speed = best_of(1, megabytes, find_chunks)
     return [
         Result(section, labels[0][0], labels[0][1], load_seconds, "seconds"),
-        Result(section, labels[1][0], labels[1][1], paragraph_speed.rate, "mb_per_s",
-               FINGERPRINT_TARGET,
-               note=paragraph_speed.describe(
-                   f"{len(paragraphs):,} calls over {megabytes:.1f} MB ({hits:,} hits in one "
-                   "round of the paragraphs)", "MB/s"),
-               details=paragraph_speed.details("megabytes")),
-        Result(section, labels[2][0], labels[2][1], chunk_speed.rate, "mb_per_s",
-               FINGERPRINT_TARGET,
-               note=chunk_speed.describe(f"{len(chunks):,} calls", "MB/s"),
-               details=chunk_speed.details("megabytes")),
+        Result(
+            section,
+            labels[1][0],
+            labels[1][1],
+            paragraph_speed.rate,
+            "mb_per_s",
+            FINGERPRINT_TARGET,
+            note=paragraph_speed.describe(
+                f"{len(paragraphs):,} calls over {megabytes:.1f} MB ({hits:,} hits in one "
+                "round of the paragraphs)",
+                "MB/s",
+            ),
+            details=paragraph_speed.details("megabytes"),
+        ),
+        Result(
+            section,
+            labels[2][0],
+            labels[2][1],
+            chunk_speed.rate,
+            "mb_per_s",
+            FINGERPRINT_TARGET,
+            note=chunk_speed.describe(f"{len(chunks):,} calls", "MB/s"),
+            details=chunk_speed.details("megabytes"),
+        ),
     ]
 
 
@@ -245,15 +298,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     pinned = pin_to_one_core()
 
     results: list[Result] = []
-    total = timed(lambda: results.extend(
-        analyze_results(pairs, scale) + fingerprint_results(pairs, scale)))
-    results.append(Result("Run", "total_seconds", "Total time", total.wall, "seconds",
-                          note=f"{pinned}; CPU {total.cpu:.1f} s"))
+    total = timed(
+        lambda: results.extend(analyze_results(pairs, scale) + fingerprint_results(pairs, scale))
+    )
+    results.append(
+        Result(
+            "Run",
+            "total_seconds",
+            "Total time",
+            total.wall,
+            "seconds",
+            note=f"{pinned}; CPU {total.cpu:.1f} s",
+        )
+    )
     print_table("unspin speed benchmark", results)
     if args.json:
-        write_json(args.json, results, {
-            "benchmark": "speed", "data": str(args.data), "limit": args.limit, "cpu": pinned,
-        })
+        write_json(
+            args.json,
+            results,
+            {
+                "benchmark": "speed",
+                "data": str(args.data),
+                "limit": args.limit,
+                "cpu": pinned,
+            },
+        )
     return 0
 
 

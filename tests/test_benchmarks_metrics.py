@@ -29,7 +29,16 @@ m = _load_metrics()
 def test_words_drop_punctuation_keep_apostrophes_and_numbers_and_split_hyphens():
     text = 'Roy\'s short-lived "Tiger" cost 1,000.5 pounds, (e.g. cheap).'
     assert m.normalised_words(text) == [
-        "roy's", "short", "lived", "tiger", "cost", "1,000.5", "pounds", "e", "g", "cheap",
+        "roy's",
+        "short",
+        "lived",
+        "tiger",
+        "cost",
+        "1,000.5",
+        "pounds",
+        "e",
+        "g",
+        "cheap",
     ]
 
 
@@ -259,7 +268,8 @@ def test_a_cut_edit_stands_for_about_as_many_original_words_as_it_covers():
     start = spun.index("genuine")
     # one covered word of a 4 -> 6 word replacement: a head of one or two original words
     assert alignment.expected_originals(start, start + len("genuine")) == {
-        ("real",), ("real", "life"),
+        ("real",),
+        ("real", "life"),
     }
 
 
@@ -267,8 +277,9 @@ def test_a_cut_edit_stands_for_about_as_many_original_words_as_it_covers():
 
 
 def test_phrase_in_template_places_the_phrase_and_judges_detection():
-    case = m.PhraseInTemplate("Recent work on {phrase} has grown.", "profound learning",
-                              "deep learning")
+    case = m.PhraseInTemplate(
+        "Recent work on {phrase} has grown.", "profound learning", "deep learning"
+    )
     assert case.sentence == "Recent work on profound learning has grown."
     start, end = case.phrase_range
     assert case.sentence[start:end] == "profound learning"
@@ -278,8 +289,9 @@ def test_phrase_in_template_places_the_phrase_and_judges_detection():
 
 
 def test_phrase_in_template_needs_the_whole_sentence_restored():
-    case = m.PhraseInTemplate("Recent work on {phrase} has grown.", "profound learning",
-                              "deep learning")
+    case = m.PhraseInTemplate(
+        "Recent work on {phrase} has grown.", "profound learning", "deep learning"
+    )
     assert case.is_restored("recent  work on Deep learning has grown.")
     assert not case.is_restored("Recent work on deep learning has grown")  # lost the full stop
     assert not case.is_restored("Recent work on deep knowledge has grown.")

@@ -37,16 +37,18 @@ needs_shared_data = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def index() -> FingerprintIndex:
-    return FingerprintIndex.from_pairs([
-        ("profound learning", "deep learning"),
-        ("irregular woodland", "random forest"),
-        ("man-made reasoning", "artificial intelligence"),
-        ("web of things (iot)", "internet of things (iot)"),
-        ("prototypical β-glucan", "fungal β-glucan"),
-        ("bosom peril", "breast cancer"),
-        ("bosom peril growth", "breast cancer growth"),
-        ("peril growth rate", "risk growth rate"),
-    ])
+    return FingerprintIndex.from_pairs(
+        [
+            ("profound learning", "deep learning"),
+            ("irregular woodland", "random forest"),
+            ("man-made reasoning", "artificial intelligence"),
+            ("web of things (iot)", "internet of things (iot)"),
+            ("prototypical β-glucan", "fungal β-glucan"),
+            ("bosom peril", "breast cancer"),
+            ("bosom peril growth", "breast cancer growth"),
+            ("peril growth rate", "risk growth rate"),
+        ]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -60,10 +62,16 @@ def bundled_train() -> FingerprintIndex:
 
 
 def shared_phrases(split: str | None = None) -> set[str]:
-    records = [json.loads(line) for line in SHARED_PHRASES.read_text(encoding="utf-8").splitlines()
-               if line.strip()]
-    return {" ".join(r["tortured"].lower().split()) for r in records
-            if split is None or r["split"] == split}
+    records = [
+        json.loads(line)
+        for line in SHARED_PHRASES.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    return {
+        " ".join(r["tortured"].lower().split())
+        for r in records
+        if split is None or r["split"] == split
+    }
 
 
 def spans(hits: list[FingerprintHit]) -> list[tuple[int, int, str, str]]:
@@ -81,15 +89,18 @@ def test_offsets_slice_the_text_exactly(index: FingerprintIndex) -> None:
     ]
 
 
-@pytest.mark.parametrize("prefix", [
-    "İstanbul ",  # lower-cases to two characters
-    "ﬁnal straße ",  # ligature and sharp s: case mapping changes their length too
-    "😀 emoji outside the BMP ",
-    "Ελληνικά και 中文 ",
-    "\ud800 lone surrogate ",
-    "  \n\n\t spaced   out  ",
-    "“curly” — dashes – and\xa0no-break\u2009spaces ",
-])
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        "İstanbul ",  # lower-cases to two characters
+        "ﬁnal straße ",  # ligature and sharp s: case mapping changes their length too
+        "😀 emoji outside the BMP ",
+        "Ελληνικά και 中文 ",
+        "\ud800 lone surrogate ",
+        "  \n\n\t spaced   out  ",
+        "“curly” — dashes – and\xa0no-break\u2009spaces ",
+    ],
+)
 def test_offsets_survive_any_text_before_the_hit(index: FingerprintIndex, prefix: str) -> None:
     text = prefix + "Profound   learning, then more text"
     [hit] = index.find(text)
@@ -109,51 +120,61 @@ def test_found_hit_always_slices_its_own_text(
     text = f"{before} profound{gap}learning {after}"
     for hit in index.find(text):
         assert text[hit.start : hit.end] == hit.text
-    assert any(hit.start == len(before) + 1 and hit.expected == "deep learning"
-               for hit in index.find(text))
+    assert any(
+        hit.start == len(before) + 1 and hit.expected == "deep learning" for hit in index.find(text)
+    )
 
 
-@pytest.mark.parametrize("text", [
-    "unprofound learnings",
-    "unprofound learning",
-    "profound learnings",
-    "profound learning2",
-    "profound learning_rate",
-    "xprofound learning",
-    "profound learningα",
-    "profoundlearning",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "unprofound learnings",
+        "unprofound learning",
+        "profound learnings",
+        "profound learning2",
+        "profound learning_rate",
+        "xprofound learning",
+        "profound learningα",
+        "profoundlearning",
+    ],
+)
 def test_no_hit_inside_longer_words(index: FingerprintIndex, text: str) -> None:
     assert index.find(text) == []
 
 
-@pytest.mark.parametrize("text", [
-    "profound learning",
-    "(profound learning)",
-    '"profound learning"',
-    "“profound learning”",
-    "‘profound learning’",
-    "«profound learning»",
-    "[profound learning]",
-    "and/profound learning/",
-    "profound learning's rise",
-    "profound learning’s rise",
-    "word—profound learning.",
-    "profound learning, then",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "profound learning",
+        "(profound learning)",
+        '"profound learning"',
+        "“profound learning”",
+        "‘profound learning’",
+        "«profound learning»",
+        "[profound learning]",
+        "and/profound learning/",
+        "profound learning's rise",
+        "profound learning’s rise",
+        "word—profound learning.",
+        "profound learning, then",
+    ],
+)
 def test_hit_next_to_punctuation(index: FingerprintIndex, text: str) -> None:
     [hit] = index.find(text)
     assert hit.text == "profound learning"
 
 
-@pytest.mark.parametrize(("spelling", "expected"), [
-    ("profound learning", "deep learning"),
-    ("Profound learning", "Deep learning"),
-    ("PROFOUND LEARNING", "DEEP LEARNING"),
-    ("pRoFoUnD learning", "deep learning"),
-    ("Web of Things (IoT)", "Internet of Things (IoT)"),
-    ("PROTOTYPICAL Β-GLUCAN", "FUNGAL Β-GLUCAN"),
-])
+@pytest.mark.parametrize(
+    ("spelling", "expected"),
+    [
+        ("profound learning", "deep learning"),
+        ("Profound learning", "Deep learning"),
+        ("PROFOUND LEARNING", "DEEP LEARNING"),
+        ("pRoFoUnD learning", "deep learning"),
+        ("Web of Things (IoT)", "Internet of Things (IoT)"),
+        ("PROTOTYPICAL Β-GLUCAN", "FUNGAL Β-GLUCAN"),
+    ],
+)
 def test_case_insensitive_and_expected_follows_case(
     index: FingerprintIndex, spelling: str, expected: str
 ) -> None:
@@ -161,8 +182,9 @@ def test_case_insensitive_and_expected_follows_case(
     assert (hit.text, hit.expected) == (spelling, expected)
 
 
-@pytest.mark.parametrize("gap", [" ", "  ", "\n", " \n\n  ", "\t", "-", " - ", "\xa0", "\u2009",
-                                 "\u2013", "-\n"])
+@pytest.mark.parametrize(
+    "gap", [" ", "  ", "\n", " \n\n  ", "\t", "-", " - ", "\xa0", "\u2009", "\u2013", "-\n"]
+)
 def test_any_run_of_whitespace_or_hyphens_between_words(index: FingerprintIndex, gap: str) -> None:
     text = f"the profound{gap}learning era"
     [hit] = index.find(text)
@@ -172,7 +194,8 @@ def test_any_run_of_whitespace_or_hyphens_between_words(index: FingerprintIndex,
 
 def test_hyphenated_phrase_matches_spaced_text(index: FingerprintIndex) -> None:
     assert [hit.expected for hit in index.find("man made reasoning and man-made reasoning")] == [
-        "artificial intelligence", "artificial intelligence"
+        "artificial intelligence",
+        "artificial intelligence",
     ]
 
 
@@ -187,7 +210,9 @@ def test_letters_outside_latin_scripts_must_match_exactly(index: FingerprintInde
 def test_multiple_hits_in_order(index: FingerprintIndex) -> None:
     text = "Irregular woodland beats profound learning; profound learning beats bosom peril."
     assert [(hit.start, hit.text) for hit in index.find(text)] == [
-        (0, "Irregular woodland"), (25, "profound learning"), (44, "profound learning"),
+        (0, "Irregular woodland"),
+        (25, "profound learning"),
+        (44, "profound learning"),
         (68, "bosom peril"),
     ]
 
@@ -290,22 +315,26 @@ def test_window_applies_to_not_terms_too() -> None:
 
 
 def test_first_rule_whose_conditions_hold_fires() -> None:
-    index = FingerprintIndex.from_rules([
-        "# rules for one phrase, most specific first",
-        '"bosom peril" => "breast cancer" AND tumour',
-        "",
-        '"bosom peril" => "chest danger"',
-    ])
+    index = FingerprintIndex.from_rules(
+        [
+            "# rules for one phrase, most specific first",
+            '"bosom peril" => "breast cancer" AND tumour',
+            "",
+            '"bosom peril" => "chest danger"',
+        ]
+    )
     assert len(index) == 2
     assert [hit.expected for hit in index.find("bosom peril")] == ["chest danger"]
     assert [hit.expected for hit in index.find("bosom peril tumour")] == ["breast cancer"]
 
 
 def test_rule_hits_are_unaffected_by_failed_conditions_elsewhere() -> None:
-    index = FingerprintIndex.from_rules([
-        '"a b c" => "long" AND never',
-        '"a b" => "short"',
-    ])
+    index = FingerprintIndex.from_rules(
+        [
+            '"a b c" => "long" AND never',
+            '"a b" => "short"',
+        ]
+    )
     assert [hit.expected for hit in index.find("a b c")] == ["short"]
 
 
@@ -313,28 +342,35 @@ def test_parse_rule_fields() -> None:
     rule = parse_rule('"Bosom  peril" => "breast cancer" AND tumour NOT "love poem" ~30 # note')
     assert rule is not None
     assert (rule.tortured, rule.expected, rule.require, rule.forbid, rule.window) == (
-        "Bosom peril", "breast cancer", ("tumour",), ("love poem",), 30
+        "Bosom peril",
+        "breast cancer",
+        ("tumour",),
+        ("love poem",),
+        30,
     )
     assert parse_rule("   # only a comment") is None
     assert parse_rule("") is None
 
 
-@pytest.mark.parametrize(("line", "problem"), [
-    ('"a b" "c d"', "expected '=>' after the tortured phrase"),
-    ('"a b" =>', "missing the expected phrase"),
-    ('=> "c d"', "expected the tortured phrase at the start, found '=>'"),
-    ('"a b => "c d"', "unterminated quote"),
-    ('"a b" => "c d" AND', "missing a term after AND"),
-    ('"a b" => "c d" NOT => x', "expected a term after NOT"),
-    ('"a b" => "c d" "e"', "unexpected 'e': join context terms with AND or NOT"),
-    ('"a b" => "c d" ~3', "'~N' needs at least one AND or NOT term"),
-    ('"a b" => "c d" AND e ~0', "'~0' is not a window"),
-    ('"a b" => "c d" AND e ~x', "'~x' is not a window"),
-    ('"a b" => "c d" AND e ~3 AND f', "'~N' must come last"),
-    ('"" => "c d"', "empty quotes"),
-    ('AND => "c d"', "found the keyword AND"),
-    ('"--" => "c d"', "no letters, digits or symbols"),
-])
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ('"a b" "c d"', "expected '=>' after the tortured phrase"),
+        ('"a b" =>', "missing the expected phrase"),
+        ('=> "c d"', "expected the tortured phrase at the start, found '=>'"),
+        ('"a b => "c d"', "unterminated quote"),
+        ('"a b" => "c d" AND', "missing a term after AND"),
+        ('"a b" => "c d" NOT => x', "expected a term after NOT"),
+        ('"a b" => "c d" "e"', "unexpected 'e': join context terms with AND or NOT"),
+        ('"a b" => "c d" ~3', "'~N' needs at least one AND or NOT term"),
+        ('"a b" => "c d" AND e ~0', "'~0' is not a window"),
+        ('"a b" => "c d" AND e ~x', "'~x' is not a window"),
+        ('"a b" => "c d" AND e ~3 AND f', "'~N' must come last"),
+        ('"" => "c d"', "empty quotes"),
+        ('AND => "c d"', "found the keyword AND"),
+        ('"--" => "c d"', "no letters, digits or symbols"),
+    ],
+)
 def test_malformed_rules_name_the_line_and_the_problem(line: str, problem: str) -> None:
     rules = ['"fine" => "ok"', "# comment", line]
     with pytest.raises(RuleSyntaxError) as raised:
@@ -364,7 +400,8 @@ def test_bundled_index_loads_and_finds_known_phrases(bundled: FingerprintIndex) 
     assert len(bundled) > 6000
     text = "We trained a profound learning model and an irregular woodland classifier."
     assert [(hit.text, hit.expected) for hit in bundled.find(text)] == [
-        ("profound learning", "deep learning"), ("irregular woodland", "random forest")
+        ("profound learning", "deep learning"),
+        ("irregular woodland", "random forest"),
     ]
 
 
@@ -407,8 +444,11 @@ def test_allow_listed_terms_are_never_hits(bundled: FingerprintIndex) -> None:
 
 @needs_shared_data
 def test_bundled_files_are_what_the_build_script_writes(tmp_path: Path) -> None:
-    subprocess.run([sys.executable, str(BUILD_SCRIPT), str(SHARED_PHRASES), "--out-dir",
-                    str(tmp_path)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(BUILD_SCRIPT), str(SHARED_PHRASES), "--out-dir", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
     for name in BUILT_FILES:
         assert (tmp_path / name).read_text(encoding="utf-8") == (DATA_DIR / name).read_text(
             encoding="utf-8"
@@ -424,15 +464,22 @@ def test_build_script_writes_all_rows_train_rows_and_provenance(tmp_path: Path) 
         {"tortured": "aardvark thing", "expected": "b", "split": "train"},
     ]
     source.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-    subprocess.run([sys.executable, str(BUILD_SCRIPT), str(source), "--out-dir", str(tmp_path)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(BUILD_SCRIPT), str(source), "--out-dir", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
 
     def body(name: str) -> list[str]:
-        return [line for line in (tmp_path / name).read_text(encoding="utf-8").splitlines()
-                if not line.startswith("#")]
+        return [
+            line
+            for line in (tmp_path / name).read_text(encoding="utf-8").splitlines()
+            if not line.startswith("#")
+        ]
 
     assert body("tortured_phrases_train.tsv") == [
-        "aardvark thing\tb", "profound learning\tdeep learning"
+        "aardvark thing\tb",
+        "profound learning\tdeep learning",
     ]
     assert body("tortured_phrases.tsv") == [
         "aardvark thing\tb\ttrain",
@@ -449,8 +496,11 @@ def test_build_script_writes_all_rows_train_rows_and_provenance(tmp_path: Path) 
 def test_build_script_refuses_an_unknown_split(tmp_path: Path) -> None:
     source = tmp_path / "phrases.jsonl"
     source.write_text(json.dumps({"tortured": "a b", "expected": "c", "split": "dev"}) + "\n")
-    result = subprocess.run([sys.executable, str(BUILD_SCRIPT), str(source), "--out-dir",
-                             str(tmp_path)], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, str(BUILD_SCRIPT), str(source), "--out-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode != 0 and "split must be one of" in result.stderr
 
 
@@ -485,10 +535,15 @@ def reference_find(text: str) -> list[tuple[int, int]]:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(
-    st.sampled_from(["a", "A", "b", "B", "ab", "AB", "c", "C", "cd", "é"]),
-    st.sampled_from([" ", "  ", "\n", " -\n ", "-", "(", ",", "_", ""]),
-), max_size=10))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a", "A", "b", "B", "ab", "AB", "c", "C", "cd", "é"]),
+            st.sampled_from([" ", "  ", "\n", " -\n ", "-", "(", ",", "_", ""]),
+        ),
+        max_size=10,
+    )
+)
 def test_agrees_with_a_regex_reference(pieces: list[tuple[str, str]]) -> None:
     index = FingerprintIndex.from_pairs([(phrase, phrase.upper()) for phrase in REFERENCE_PHRASES])
     text = "".join(word + separator for word, separator in pieces)

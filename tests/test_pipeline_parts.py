@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
-from unspin import default_analyzer
 from unspin.candidates import TermIndex, sentence_words
 from unspin.decide import neighbours, topic_vectors
 from unspin.fingerprint import FingerprintIndex

@@ -300,8 +300,8 @@ def estimate_rate(doc: Document) -> float:
     return sum(best.values()) / max(doc.word_count, 1)
 
 
-NO_RUNNER_UP_MARGIN = 5.0
-ALTERNATIVE_MARGIN = 2.0  # runners-up within this many log-odds are shown as alternatives  # a single candidate wins by this much
+NO_RUNNER_UP_MARGIN = 5.0  # a single candidate wins by this much
+ALTERNATIVE_MARGIN = 2.0  # runners-up within this many log-odds are shown as alternatives
 
 
 def decision_columns(doc: Document) -> dict[str, np.ndarray]:

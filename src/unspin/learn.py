@@ -27,7 +27,6 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from unspin.decide import pool, rank, score_slots
 from unspin.logistic import LogisticModel, sigmoid
 from unspin.profile import MAX_WORDS, Profile, ProfilePair
 
@@ -122,12 +121,8 @@ class CorpusEvidence:
     def add(self, text: str) -> None:
         """Pool one document's evidence (InputError for text the analyzer refuses)."""
         analyzer = self.analyzer
-        resources = analyzer.resources
-        lm, lexicon = resources.lm, resources.lexicon
         doc = analyzer.candidates(text)
-        score_slots(doc, lm, lexicon)
-        pool(doc, lexicon)
-        rank(doc, resources.models.occurrence)
+        analyzer.resources.decoder.prepare(doc)  # features, pooled evidence, ranking
         for sentence in range(len(doc.sentences)):
             self.words.update(doc.words(sentence))
         self.total_words += doc.word_count

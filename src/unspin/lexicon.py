@@ -355,7 +355,7 @@ class Lexicon:
     def pair_columns(
         self, originals: Sequence[str], spun: str, bits: Sequence[int]
     ) -> dict[str, np.ndarray]:
-        """CHANNEL_FEATURES for many originals of one spun form at once (rows follow `originals`)."""
+        """CHANNEL_FEATURES of many originals of one spun form at once (rows follow originals)."""
         links = np.array(bits, dtype=np.int64)
         similarity = np.zeros(len(originals))
         missing = np.ones(len(originals))
