@@ -235,7 +235,9 @@ def main() -> None:
             f"{', '.join(FITTING_FAMILIES)}, held out {HELD_OUT}, seed {args.seed}"
         ),
     }
-    weights_path().write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
+    stored = json.loads(weights_path().read_text(encoding="utf-8"))
+    stored.update(payload)  # other sections (the learner's pair model) stay as they were
+    weights_path().write_text(json.dumps(stored, indent=1) + "\n", encoding="utf-8")
     bundle.cache_clear()
     print(json.dumps(payload, indent=1))
     print(f"done in {time.time() - started:.0f} s")

@@ -1,10 +1,11 @@
-"""Fit the pair model of `unspin learn` (unspin.learn.PAIR_WEIGHTS) on simulated content farms.
+"""Fit the pair model of `unspin learn` ("learn_pair" in weights.json) on simulated farms.
 
 Each fitting family (`unspin.simulate.FITTING_FAMILIES`, never `HELD_OUT`) gets one site-wide
 spinner (`Spinner.site`) run over a slice of the Wikinews articles outside the held-out quarter;
 `CorpusEvidence` pools each corpus, and every candidate pair is labelled by whether the spinner's
-dictionary holds it. Prints the weights to paste into src/unspin/learn.py, and precision/recall
-of the learned profile at a few thresholds on each training corpus.
+dictionary holds it. Writes the "learn_pair" model into src/unspin/data/weights.json (run it after
+scripts/calibrate.py: its features come from the decoder's models) and prints the precision of
+the learned profile at a few thresholds on each training corpus.
 
     .venv/bin/python scripts/fit_learn.py [--articles 40] [--seed 11]
 """
@@ -12,13 +13,15 @@ of the learned profile at a few thresholds on each training corpus.
 from __future__ import annotations
 
 import argparse
+import json
 import time
+from pathlib import Path
 
 import numpy as np
 
 from unspin.corpora import SHARED_DATA, read_wikinews
 from unspin.learn import PAIR_FEATURES, CorpusEvidence, assign
-from unspin.logistic import LogisticModel
+from unspin.logistic import LogisticModel, weights_path
 from unspin.pipeline import Analyzer
 from unspin.simulate import FITTING_FAMILIES, Spinner, forward_synonyms, used_pairs
 
@@ -41,7 +44,7 @@ def main() -> int:
     parser.add_argument("--data", default=str(SHARED_DATA))
     args = parser.parse_args()
     analyzer = Analyzer.load()
-    articles = read_wikinews(__import__("pathlib").Path(args.data), heldout=False)
+    articles = read_wikinews(Path(args.data), heldout=False)
     rows, labels, corpora = [], [], []
     for index, family in enumerate(FITTING_FAMILIES):
         started = time.perf_counter()
@@ -57,11 +60,10 @@ def main() -> int:
         )
     columns = {n: np.array([r.features[n] for r in rows]) for n in PAIR_FEATURES}
     model = LogisticModel.fit(PAIR_FEATURES, columns, np.array(labels, dtype=float), l2=1.0)
-    print(
-        "PAIR_WEIGHTS =",
-        {n: round(w, 4) for n, w in zip(model.features, model.weights, strict=True)},
-    )
-    print("PAIR_INTERCEPT =", round(model.intercept, 4))
+    stored = json.loads(weights_path().read_text(encoding="utf-8"))
+    stored["learn_pair"] = model.to_dict()
+    weights_path().write_text(json.dumps(stored, indent=1) + "\n", encoding="utf-8")
+    print("learn_pair:", json.dumps(model.to_dict()))
     for family, evidence, truth in corpora:
         chosen = assign(evidence.scores(model=model))
         for threshold in (0.5, 0.7, 0.9):

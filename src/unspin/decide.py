@@ -57,6 +57,7 @@ OCCURRENCE_FEATURES = (*LOCAL_FEATURES, *POOLED_FEATURES)
 DECISION_FEATURES = (
     "occurrence",  # the occurrence model's log-odds of the best original
     "margin",  # ... minus that of the runner-up: a clear winner is more often right
+    "spun_logit",  # logit of the slot's spun mass: is anything here spun at all?
     "rate_logit",  # logit of the document's estimated spin rate
     "spun_count",
     "pair_top",
@@ -287,13 +288,19 @@ def rank(doc: Document, occurrence: LogisticModel) -> None:
         slot.log_odds = occurrence.log_odds(slot.columns)
 
 
+def spun_mass(slot: Slot) -> float:
+    """P(the slot's words were spun): the occurrence model's probabilities of all its
+    candidates together (they are rival explanations of one rewrite), at most 1."""
+    return min(float(np.sum(sigmoid(slot.log_odds))), 1.0)
+
+
 def estimate_rate(doc: Document) -> float:
-    """Expected share of words spun: per word, the best occurrence-model probability there."""
+    """Expected share of words spun: per word, the largest spun mass of a slot covering it."""
     best: dict[tuple[int, int], float] = {}
     for slot in doc.slots:
         if slot.log_odds is None or not len(slot.log_odds):
             continue
-        p = float(sigmoid(slot.log_odds.max()))
+        p = spun_mass(slot)
         for position in range(slot.start, slot.end):
             key = (slot.sentence, position)
             best[key] = max(best.get(key, 0.0), p / (slot.end - slot.start))
@@ -317,8 +324,9 @@ def decision_columns(doc: Document) -> dict[str, np.ndarray]:
             if len(order) > 1
             else NO_RUNNER_UP_MARGIN
         )
+        rows["spun_logit"].append(logit(min(max(spun_mass(slot), 0.001), 0.999)))
         rows["rate_logit"].append(rate_logit)
-        for name in DECISION_FEATURES[3:]:
+        for name in DECISION_FEATURES[4:]:
             rows[name].append(float(slot.columns[name][top]))
     return {name: np.array(values, dtype=float) for name, values in rows.items()}
 

@@ -80,6 +80,7 @@ class Document:
     decisions: list[Decision] = field(default_factory=list)
     evidence: dict[str, float] = field(default_factory=dict)  # document features, by name
     spin_score: float = 0.0
+    judged: bool = True  # False when no verdict can be given (too short, not English)
     notes: list[str] = field(default_factory=list)
 
     def words(self, sentence: int) -> list[str]:

@@ -67,26 +67,11 @@ PAIR_FEATURES = (
 )
 # Fitted by scripts/fit_learn.py on site-wide spinners of the fitting families over Wikinews
 # articles outside the held-out quarter (never on simulate.HELD_OUT, never on held-out text).
-PAIR_WEIGHTS = {
-    "probability_logit": 0.8528,
-    "first_share": 0.2336,
-    "best_here": 1.1869,
-    "mean_gain": 0.0408,
-    "spun_excess": -0.2279,
-    "original_deficit": 0.0141,
-    "left_share": -2.4748,
-    "mass_fit": -0.1861,
-    "log_count": -0.3552,
-    "log_documents": 0.8319,
-    "phrase": -0.2849,
-}
-PAIR_INTERCEPT = -0.3907
 
 
 def pair_model() -> LogisticModel:
-    return LogisticModel(
-        PAIR_FEATURES, tuple(PAIR_WEIGHTS[name] for name in PAIR_FEATURES), PAIR_INTERCEPT
-    )
+    """The shipped pair model (fitted by scripts/fit_learn.py, in unspin/data/weights.json)."""
+    return LogisticModel.bundled("learn_pair", PAIR_FEATURES)
 
 
 @dataclass

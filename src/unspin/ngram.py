@@ -229,7 +229,16 @@ class NgramModel:
             raise ValueError("words and histories must have the same length")
         if not words:
             return np.zeros(0)
-        rows = np.array([self._history_row(h) for h in histories], dtype=np.int64)
+        depth = self.order - 1
+        known: dict[tuple[str, ...], list[int]] = {}  # one slot's candidates share a history
+        rows_list = []
+        for history in histories:
+            key = tuple(history[-depth:]) if depth else ()
+            row = known.get(key)
+            if row is None:
+                row = known[key] = self._history_row(key)
+            rows_list.append(row)
+        rows = np.array(rows_list, dtype=np.int64)
         return self._score_ids(self.ids(words), rows.reshape(len(words), self.order - 1), words)
 
     def _score_ids(self, ids: np.ndarray, rows: np.ndarray, words: Sequence[str]) -> np.ndarray:

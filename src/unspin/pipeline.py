@@ -10,6 +10,7 @@ from unspin.config import Config
 from unspin.decide import topic_vectors
 from unspin.document import Decision, Document
 from unspin.fingerprint import FingerprintHit, FingerprintIndex
+from unspin.language import not_english_reason
 from unspin.lexicon import Lexicon
 from unspin.logistic import sigmoid
 from unspin.model import Report, Span, Token
@@ -73,14 +74,17 @@ class Analyzer:
         decoder.settle(doc, strict, passes=0)
         doc.evidence = decoder.evidence(doc)
         doc.spin_score = float(sigmoid(models.document.log_odds(doc.evidence)))
-        judged = doc.word_count >= self.config.min_words_for_verdict
-        if not judged:
+        if doc.word_count < self.config.min_words_for_verdict:
+            doc.judged = False
             doc.notes.append(
                 TOO_SHORT.format(words=doc.word_count, needed=self.config.min_words_for_verdict)
             )
+        elif reason := not_english_reason(text):
+            doc.judged = False
+            doc.notes.append(reason)
         # Rewrites need the calibrated (strict) odds in a text that reads as clean, and only
         # even odds in one judged spun: there, most candidates that fit better are right.
-        spun = judged and doc.spin_score >= 0.5
+        spun = doc.judged and doc.spin_score >= 0.5
         threshold = min(self.config.spun_threshold, strict) if spun else strict
         decoder.settle(doc, threshold, self.config.rescoring_passes)
         if progress is not None:
@@ -124,7 +128,6 @@ class Analyzer:
         spans = [_fingerprint_span(hit) for hit in doc.hits]
         spans += [self._span(doc, decision) for decision in doc.decisions]
         spans = _with_articles(text, sorted(spans, key=lambda span: span.start))
-        judged = doc.word_count >= self.config.min_words_for_verdict
         return Report(
             text=text,
             spans=tuple(spans),
@@ -133,7 +136,7 @@ class Analyzer:
             word_count=doc.word_count,
             fingerprint_hits=len(doc.hits),
             notes=tuple(doc.notes),
-            judged=judged,
+            judged=doc.judged,
         )
 
     def _span(self, doc: Document, decision: Decision) -> Span:

@@ -121,6 +121,10 @@ class ReportOut(BaseModel):
     spans: list[SpanOut]
     spin_score: float = Field(ge=0, le=1, description="Probability the text was machine-spun.")
     is_spun: bool
+    judged: bool = Field(
+        default=True,
+        description="False when no verdict was given (too short, not English; see notes).",
+    )
     restored: str = Field(description="The text with every span replaced by its original.")
     word_count: int = Field(ge=0)
     fingerprint_hits: int = Field(ge=0)
