@@ -5,17 +5,33 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import track
 from rich.table import Table
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
 SPINBOT_FILE = "spinbot_wikipedia_pairs.jsonl"
 TORTURED_FILE = "tortured_phrases.jsonl"
+
+
+_stderr = Console(stderr=True)
+
+
+def progress(items: Sequence, description: str):
+    """A progress bar on a terminal; nothing when stderr is a file or a pipe."""
+    return track(
+        items,
+        description=description,
+        console=_stderr,
+        transient=True,
+        disable=not _stderr.is_terminal,
+    )
 
 
 def argument_parser(description: str, limit_help: str) -> argparse.ArgumentParser:

@@ -33,12 +33,11 @@ from common import (
     load_spinbot_pairs,
     load_tortured_phrases,
     print_table,
+    progress,
     write_json,
 )
 from metrics import PhraseInTemplate, corpus_wer, count_words, relative_reduction
 from quality import PPS_TEMPLATES
-from rich.console import Console
-from rich.progress import track
 
 import unspin
 from unspin.corpora import read_wikinews
@@ -60,29 +59,17 @@ FALSE_EDITS_TARGET = Target(1.0, at_least=False)
 FARM_ARTICLES = 40  # of the 63 held-out articles; the rest are the clean ones
 FARM_SEED = 2027
 
-_stderr = Console(stderr=True)
-
-
-def _progress(items: Sequence, description: str):
-    return track(
-        items,
-        description=description,
-        console=_stderr,
-        transient=True,
-        disable=not _stderr.is_terminal,
-    )
-
 
 def learn(analyzer, texts: Sequence[str], name: str, description: str) -> Profile:
     evidence = CorpusEvidence(analyzer)
-    for text in _progress(texts, description):
+    for text in progress(texts, description):
         evidence.add(text)
     return evidence.profile(name=name)
 
 
 def restored(analyzer, texts: Sequence[str], profile, description: str) -> list[str]:
     return [
-        analyzer.analyze(text, profile=profile).restored for text in _progress(texts, description)
+        analyzer.analyze(text, profile=profile).restored for text in progress(texts, description)
     ]
 
 
@@ -223,7 +210,7 @@ def false_edit_results(analyzer, clean: Sequence[str], profile: Profile) -> list
     section = f"Clean held-out Wikinews ({len(clean)} articles not in the farm)"
     reports = [
         analyzer.analyze(text, profile=profile)
-        for text in _progress(clean, "clean, learned profile")
+        for text in progress(clean, "clean, learned profile")
     ]
     words = sum(count_words(text) for text in clean)
     spans = sum(len(report.spans) for report in reports)
@@ -245,7 +232,7 @@ def pps_results(data: Path, limit: int | None) -> list[Result]:
     analyzer = unspin.Analyzer(Resources(phrases=PhraseSet.ALL))
     flagged = exact = total = 0
     work = [(phrase, template) for phrase in phrases for template in PPS_TEMPLATES]
-    for phrase, template in _progress(work, "PPS test rows, shipped list"):
+    for phrase, template in progress(work, "PPS test rows, shipped list"):
         case = PhraseInTemplate(template, phrase.tortured, phrase.expected)
         report = analyzer.analyze(case.sentence)
         flagged += case.is_detected((s.start, s.end) for s in report.spans)

@@ -25,6 +25,7 @@ from common import (
     load_spinbot_pairs,
     load_tortured_phrases,
     print_table,
+    progress,
     write_json,
 )
 from metrics import (
@@ -41,8 +42,6 @@ from metrics import (
     overlaps,
     relative_reduction,
 )
-from rich.console import Console
-from rich.progress import track
 from stages import (
     StageCounts,
     restored_units,
@@ -91,24 +90,25 @@ FARM_ORIGINAL = (
 )
 
 Analyze = Callable[[str], Report]
-_stderr = Console(stderr=True)
-
-
-def _progress(items: Sequence, description: str):
-    """A progress bar on a terminal; nothing when stderr is a file or a pipe."""
-    return track(
-        items,
-        description=description,
-        console=_stderr,
-        transient=True,
-        disable=not _stderr.is_terminal,
-    )
 
 
 def analyze_all(analyzer, texts: Sequence[str], description: str) -> tuple[list, list[Report]]:
     """Documents (the stages' state) and reports of every text."""
-    docs = [analyzer.document(text) for text in _progress(texts, description)]
+    docs = [analyzer.document(text) for text in progress(texts, description)]
     return docs, [analyzer.report(doc) for doc in docs]
+
+
+def false_edit_result(section: str, key: str, label: str, spans: int, words: int) -> Result:
+    """Spans on clean text per 1,000 words: every one of them is a false edit."""
+    return Result(
+        section,
+        key,
+        label,
+        spans / words * 1000,
+        "per_1k",
+        FALSE_EDITS_TARGET,
+        note=f"{spans:,} spans / {words:,} words",
+    )
 
 
 def stage_results(section: str, key: str, counts: StageCounts) -> list[Result]:
@@ -186,14 +186,12 @@ def news_results(analyzer, data) -> list[Result]:
             NEWS_WER_REDUCTION_TARGET,
         ),
         *stage_results(section, "news", counts),
-        Result(
+        false_edit_result(
             section,
             "news_false_spans_per_1k",
             "False edits on the clean articles",
-            false_spans / words * 1000,
-            "per_1k",
-            FALSE_EDITS_TARGET,
-            note=f"{false_spans:,} spans / {words:,} words",
+            false_spans,
+            words,
         ),
         Result(
             section,
@@ -348,14 +346,8 @@ def spinbot_results(
     )
     section = f"False edits on the {len(pairs)} unspun originals"
     results += [
-        Result(
-            section,
-            "originals_false_spans_per_1k",
-            "Spans per 1,000 words",
-            false_spans / words * 1000,
-            "per_1k",
-            FALSE_EDITS_TARGET,
-            note=f"{false_spans:,} spans / {words:,} words",
+        false_edit_result(
+            section, "originals_false_spans_per_1k", "Spans per 1,000 words", false_spans, words
         ),
         Result(
             section,
@@ -385,7 +377,7 @@ def evaluate_tortured(
     """Run every phrase in every template; returns the outcome and invariant violations."""
     detected = restored = sentences = violations = 0
     work = [(phrase, template) for phrase in phrases for template in PPS_TEMPLATES]
-    for phrase, template in _progress(work, description):
+    for phrase, template in progress(work, description):
         case = PhraseInTemplate(template, phrase.tortured, phrase.expected)
         report = analyze(case.sentence)
         violations += invariant_violations(report, case.sentence)

@@ -120,6 +120,20 @@ def main(
 # --- spinner profiles (shared by check, restore, screen, serve) ---
 
 
+# Options of the commands that read a corpus (screen, learn), as `screen` reads it.
+CORPUS_INPUTS = typer.Argument(
+    ...,
+    metavar="INPUT",
+    help="Files or directories (.txt, .md, .pdf, .jsonl, .parquet), or - for standard "
+    "input (JSON lines, or one plain-text document)",
+)
+TEXT_FIELD_OPTION = typer.Option(
+    "text",
+    "--text-field",
+    "--text-column",
+    metavar="NAME",
+    help="JSONL field / Parquet column with the text",
+)
 PROFILE_OPTION = typer.Option(
     None,
     "--profile",
@@ -524,20 +538,9 @@ def _check_profile_out(out: Path, force: bool) -> None:
     "Exit codes: 0 done, 2 bad input or usage.",
 )
 def learn_command(
-    inputs: list[str] = typer.Argument(  # noqa: B008
-        ...,
-        metavar="INPUT",
-        help="Files or directories (.txt, .md, .pdf, .jsonl, .parquet), or - for standard "
-        "input (JSON lines, or one plain-text document)",
-    ),
+    inputs: list[str] = CORPUS_INPUTS,
     out: str = typer.Option(..., "--out", "-o", metavar="FILE", help="Profile (JSON) to write"),
-    text_field: str = typer.Option(
-        "text",
-        "--text-field",
-        "--text-column",
-        metavar="NAME",
-        help="JSONL field / Parquet column with the text",
-    ),
+    text_field: str = TEXT_FIELD_OPTION,
     id_field: str = typer.Option(
         None, "--id-field", metavar="NAME", help="JSONL field / Parquet column with an id"
     ),
@@ -647,20 +650,9 @@ def learn_command(
     "Interrupted? Run the same command again: finished documents are kept and skipped.",
 )
 def screen_command(
-    inputs: list[str] = typer.Argument(  # noqa: B008
-        ...,
-        metavar="INPUT",
-        help="Files or directories (.txt, .md, .pdf, .jsonl, .parquet), or - for standard "
-        "input (JSON lines, or one plain-text document)",
-    ),
+    inputs: list[str] = CORPUS_INPUTS,
     out: str = typer.Option(..., "--out", "-o", metavar="FILE", help="Parquet file to write"),
-    text_field: str = typer.Option(
-        "text",
-        "--text-field",
-        "--text-column",
-        metavar="NAME",
-        help="JSONL field / Parquet column with the text",
-    ),
+    text_field: str = TEXT_FIELD_OPTION,
     id_field: str = typer.Option(
         None,
         "--id-field",
