@@ -150,6 +150,7 @@ def score_slots(
     bigrams: dict[str, float],
     chosen: dict[int, dict[int, tuple[int, list[str]]]] | None = None,
     progress=None,
+    slots: Sequence[Slot] | None = None,
 ) -> None:
     """Fill each slot's context and local feature columns (neighbours restored per `chosen`).
 
@@ -159,8 +160,9 @@ def score_slots(
     chosen = chosen or {}
     width = lm.order - 1
     words = [doc.words(s) for s in range(len(doc.sentences))]
+    slots = doc.slots if slots is None else slots
     requests = []
-    for slot in doc.slots:
+    for slot in slots:
         left, right = neighbours(
             words[slot.sentence], chosen.get(slot.sentence, {}), slot.start, slot.end, width
         )
@@ -174,10 +176,10 @@ def score_slots(
     unigram = dict(zip(distinct, lm.logp_many(distinct, [()] * len(distinct)), strict=True))
     at = 0
     for done, (slot, (left, middles, right), total) in enumerate(
-        zip(doc.slots, requests, totals, strict=True)
+        zip(slots, requests, totals, strict=True)
     ):
         if progress is not None and done % PROGRESS_EVERY == 0:
-            progress(done, len(doc.slots))
+            progress(done, len(slots))
         n = len(middles)
         fit = fits[at : at + n] - np.array([unigram[m[0]] for m in middles])
         at += n
@@ -250,6 +252,13 @@ def pool(doc: Document, lexicon: Lexicon) -> None:
     occurrences: dict[str, list[Slot]] = defaultdict(list)
     for slot in doc.slots:
         occurrences[slot.spun].append(slot)
+    deficits: dict[str, float] = {}
+
+    def deficit(original: str) -> float:
+        if original not in deficits:
+            deficits[original] = _excess(original, counts, total, lexicon)
+        return deficits[original]
+
     for spun, slots in occurrences.items():
         gains: dict[str, list[float]] = defaultdict(list)
         tops: dict[str, int] = defaultdict(int)
@@ -260,15 +269,14 @@ def pool(doc: Document, lexicon: Lexicon) -> None:
             for original, gain in zip(slot.originals, slot.columns["lm_gain"], strict=True):
                 gains[original].append(float(gain))
         excess = _excess(spun, counts, total, lexicon)
+        mean_gain = {o: sum(values) / len(values) for o, values in gains.items()}
         for slot in slots:
             n = len(slot.originals)
             slot.columns["spun_count"] = np.full(n, math.log1p(len(slots)))
-            slot.columns["pair_gain"] = np.array([np.mean(gains[o]) for o in slot.originals])
+            slot.columns["pair_gain"] = np.array([mean_gain[o] for o in slot.originals])
             slot.columns["pair_top"] = np.array([tops[o] / len(slots) for o in slot.originals])
             slot.columns["spun_excess"] = np.full(n, excess)
-            slot.columns["original_deficit"] = np.array(
-                [_excess(o, counts, total, lexicon) for o in slot.originals]
-            )
+            slot.columns["original_deficit"] = np.array([deficit(o) for o in slot.originals])
 
 
 def _excess(phrase: str, counts: dict[str, int], total: int, lexicon: Lexicon) -> float:
@@ -276,7 +284,7 @@ def _excess(phrase: str, counts: dict[str, int], total: int, lexicon: Lexicon) -
     if " " in phrase:
         return 0.0
     usual = lexicon.frequencies.get(phrase, 1e-8)
-    return float(np.clip(math.log10((counts.get(phrase, 0) + 0.5) / total / usual), -3.0, 3.0))
+    return min(max(math.log10((counts.get(phrase, 0) + 0.5) / total / usual), -3.0), 3.0)
 
 
 # --------------------------------------------------------------------------- decisions
@@ -389,6 +397,22 @@ def choose(doc: Document, threshold: float) -> list[Decision]:
     return decisions
 
 
+def near_rewrites(doc: Document, lm: ContextModel) -> list[Slot]:
+    """Slots whose neighbours (order - 1 words each side) include a chosen rewrite."""
+    width = lm.order - 1
+    spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for decision in doc.decisions:
+        spans[decision.slot.sentence].append((decision.slot.start, decision.slot.end))
+    return [
+        slot
+        for slot in doc.slots
+        if any(
+            start < slot.end + width and slot.start - width < end
+            for start, end in spans.get(slot.sentence, ())
+        )
+    ]
+
+
 def restored_words(decisions: Sequence[Decision]) -> dict[int, dict[int, tuple[int, list[str]]]]:
     chosen: dict[int, dict[int, tuple[int, list[str]]]] = defaultdict(dict)
     for decision in decisions:
@@ -406,8 +430,8 @@ class Decoder:
     bigrams: dict[str, float]
     models: Models
 
-    def score(self, doc: Document, chosen=None, progress=None) -> None:
-        score_slots(doc, self.lm, self.lexicon, self.bigrams, chosen, progress)
+    def score(self, doc: Document, chosen=None, progress=None, slots=None) -> None:
+        score_slots(doc, self.lm, self.lexicon, self.bigrams, chosen, progress, slots)
 
     def prepare(self, doc: Document, progress=None) -> None:
         """score -> pool -> estimate the spin rate -> decision log-odds of every candidate."""
@@ -423,7 +447,8 @@ class Decoder:
         for _ in range(passes):
             if not doc.decisions:
                 break
-            self.score(doc, restored_words(doc.decisions))
+            # Only slots with a rewrite within the model's context on either side change.
+            self.score(doc, restored_words(doc.decisions), slots=near_rewrites(doc, self.lm))
             apply_decision_model(doc, self.models)
             doc.decisions = choose(doc, threshold)
 

@@ -72,7 +72,8 @@ SECURITY_HEADERS = {
 PAGE_SECURITY_HEADERS = SECURITY_HEADERS  # the name older callers used
 
 # Stated in the OpenAPI schema so clients (and schemathesis) know blank or NUL text is refused.
-NON_BLANK_TEXT = r"^[^\x00]*[^\x00\s][^\x00]*$"
+# "Blank" as Python's str.isspace reads it: the schema's \s misses \x1c-\x1f and \x85.
+NON_BLANK_TEXT = r"^[^\x00]*[^\x00\s\x1c-\x1f\x85][^\x00]*$"
 
 
 class ApiError(HTTPException):
