@@ -13,13 +13,14 @@ import click
 import typer
 from typer.core import TyperCommand, TyperGroup
 
+from unspin.config import DEFAULTS
 from unspin.profile import DictFormat
 
 EXIT_OK = 0
 EXIT_FOUND = 1  # check: spun; trace: no candidate source
 EXIT_BAD_INPUT = 2
 
-MAX_INPUT_BYTES = 20_000_000
+MAX_INPUT_BYTES = DEFAULTS.max_file_bytes
 PROGRESS_MIN_WORDS = 20_000  # below this `check` finishes in a few seconds: no bar needed
 
 

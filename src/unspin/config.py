@@ -37,3 +37,6 @@ class Config:
             raise ValueError("max_candidates must be at least 1, or nothing could be restored")
         if self.channel_margin <= 0:
             raise ValueError(f"channel_margin must be positive, got {self.channel_margin}")
+
+
+DEFAULTS = Config()  # the shipped limits, read by the shells where they check their input

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from unspin import tokenize
+from unspin.config import DEFAULTS
 from unspin.tokenize import InputError
 
 TEXT_SUFFIXES = (".txt", ".md")
@@ -27,7 +28,7 @@ PARQUET_SUFFIX = ".parquet"
 PDF_MAGIC = b"%PDF-"
 STDIN = Path("-")  # read standard input: JSON lines if it starts with "{", else one document
 SUPPORTED_SUFFIXES = (*TEXT_SUFFIXES, PDF_SUFFIX, *JSONL_SUFFIXES, PARQUET_SUFFIX)
-DEFAULT_MAX_CHARS = 2_000_000
+DEFAULT_MAX_CHARS = DEFAULTS.max_screen_chars
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from unspin import tokenize
+from unspin.config import DEFAULTS
 from unspin.language import guess_language, not_english_reason
 from unspin.model import Report
 from unspin.phrases import phrase_list_info
@@ -41,7 +42,7 @@ from unspin.tokenize import InputError
 STATIC_DIR = Path(__file__).parent / "static"
 # About 80,000 words, which one analyzer process handles in well under a minute: a larger
 # document would hold the single worker too long; `unspin screen` is for bulk work.
-DEFAULT_MAX_BYTES = 500_000
+DEFAULT_MAX_BYTES = DEFAULTS.max_request_bytes
 POLL_SECONDS = 0.2  # how often a running analysis checks for its deadline and its client
 
 logger = logging.getLogger("unspin.service")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
+from unspin.config import DEFAULTS
 from unspin.model import Token
 
-MAX_CHARS = 5_000_000
+MAX_CHARS = DEFAULTS.max_chars
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+(?:[.,:]\d+)*|\S", re.UNICODE)
 _SENTENCE_END = {".", "!", "?", ";", ":"}
