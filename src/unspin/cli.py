@@ -243,6 +243,29 @@ def _analyze(text: str, profile=None):
         return analyzer.analyze(text, profile=profile, progress=advance)
 
 
+def _corpus_progress(counts: str, console, transient: bool = False):
+    """The bar of the commands that work through a corpus: documents done, `counts`, times."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(counts),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=transient,
+    )
+
+
 def _analyze_file(file: str, as_json: bool, any_language: bool, profile=None):
     """The report for FILE (with the spinner profile, if any); with --json it is also printed
     here."""
@@ -563,14 +586,6 @@ def learn_command(
 ) -> None:
     """Learn a spinner profile (spun form -> original) from documents one spinner produced."""
     from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
 
     from unspin.ingest import DEFAULT_MAX_CHARS, IngestOptions, estimate_count, iter_documents
     from unspin.learn import MIN_CONFIDENCE, MIN_COUNT, CorpusEvidence
@@ -590,16 +605,8 @@ def learn_command(
     skipped: list[str] = []
     _quiet_libraries()
     evidence = CorpusEvidence()
-    columns = (
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[words]:,} words"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
     try:
-        with Progress(*columns, console=console, transient=True) as progress:
+        with _corpus_progress("{task.fields[words]:,} words", console, transient=True) as progress:
             task = progress.add_task("learning", total=total or None, words=0)
             for document in iter_documents(paths, options):
                 if document.error:
@@ -695,14 +702,6 @@ def screen_command(
     import warnings
 
     from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
     from rich.table import Table
 
     from unspin.ingest import DEFAULT_MAX_CHARS, IngestOptions
@@ -726,19 +725,12 @@ def screen_command(
         profile=_profile_source(profile, spinner_dict, dict_format),
     )
     console = Console(stderr=True)
-    columns = (
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[spun]} spun, {task.fields[errors]} errors"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
+
     # dask and pypdf talk on stderr about their internals; the progress bar says what matters.
     _quiet_libraries()
     # The bar starts once the job has started: refusals (bad --out, unreachable scheduler)
     # come first, as one line each.
-    progress = Progress(*columns, console=console)
+    progress = _corpus_progress("{task.fields[spun]} spun, {task.fields[errors]} errors", console)
     task = progress.add_task("screening", total=None, spun=0, errors=0)
 
     def started(pending: int, already_done: int) -> None:
