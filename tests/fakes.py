@@ -144,3 +144,8 @@ class BlockingAnalyzer(PhraseListAnalyzer):
         self.running.release()
         self.release.wait(30)
         return super().analyze(text, profile=profile)
+
+
+def plain(output: str) -> str:
+    """CLI output without rich's error box, words joined by single spaces."""
+    return " ".join(output.replace("│", " ").split())

@@ -8,6 +8,7 @@ from importlib import metadata, resources
 from pathlib import Path
 
 import pytest
+from fakes import plain
 from typer.testing import CliRunner
 
 from unspin import phrases
@@ -29,10 +30,6 @@ from unspin.phrases import (
 )
 
 runner = CliRunner()
-
-
-def plain(output: str) -> str:
-    return " ".join(output.replace("│", " ").split())
 
 
 def write(path: Path, text: str | bytes) -> Path:

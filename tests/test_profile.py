@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from conftest import GROUPS_DICT
-from fakes import PhraseListAnalyzer
+from fakes import PhraseListAnalyzer, plain
 from typer.testing import CliRunner
 
 import unspin.pipeline
@@ -27,11 +27,6 @@ from unspin.profile import (
 from unspin.screen import ScreenOptions, screen
 
 runner = CliRunner()
-
-
-def plain(output: str) -> str:
-    """CLI output without rich's error box, words joined by single spaces."""
-    return " ".join(output.replace("│", " ").split())
 
 
 def originals(profile: Profile, spun: str) -> list[tuple[str, float]]:
