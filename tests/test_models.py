@@ -72,3 +72,18 @@ def test_every_shipped_model_loads_with_its_features(analyzer):
         assert set(stored[section]["weights"]) == set(model.features), section
     assert "rate_logit" in models.decision.features
     assert np.isfinite(models.threshold)
+
+
+def test_resources_can_take_the_models_of_another_weights_file(tmp_path):
+    """Benchmarks on a held-out spinner family load models fitted without it this way."""
+    import json
+
+    from unspin.logistic import bundle
+    from unspin.resources import Resources
+
+    stored = dict(bundle())
+    stored["threshold"] = 4.25
+    path = tmp_path / "weights.json"
+    path.write_text(json.dumps(stored), encoding="utf-8")
+    assert Resources(weights=path).models.threshold == 4.25
+    assert Resources().models.threshold == bundle()["threshold"]

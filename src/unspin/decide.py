@@ -92,14 +92,16 @@ class Models:
     threshold: float  # decision log-odds a rewrite needs
 
     @classmethod
-    def bundled(cls) -> Models:
+    def bundled(cls, stored: dict | None = None) -> Models:
+        """The models of a weights file (the shipped one unless `stored` is given)."""
         from unspin.logistic import bundle
 
+        stored = bundle() if stored is None else stored
         return cls(
-            occurrence=LogisticModel.bundled("occurrence", OCCURRENCE_FEATURES),
-            decision=LogisticModel.bundled("decision", DECISION_FEATURES),
-            document=LogisticModel.bundled("document", DOCUMENT_FEATURES),
-            threshold=float(bundle().get("threshold", 0.0)),
+            occurrence=LogisticModel.bundled("occurrence", OCCURRENCE_FEATURES, stored),
+            decision=LogisticModel.bundled("decision", DECISION_FEATURES, stored),
+            document=LogisticModel.bundled("document", DOCUMENT_FEATURES, stored),
+            threshold=float(stored.get("threshold", 0.0)),
         )
 
 

@@ -33,13 +33,13 @@ class LogisticModel:
             raise ValueError(f"{len(self.features)} feature names but {len(self.weights)} weights")
 
     @classmethod
-    def bundled(cls, section: str, features: Sequence[str]) -> LogisticModel:
-        """The shipped model `section`, with its weights in the order of `features`."""
-        data = bundle().get(section)
+    def bundled(
+        cls, section: str, features: Sequence[str], stored: Mapping | None = None
+    ) -> LogisticModel:
+        """Model `section` of a weights file (the shipped one unless `stored` is given)."""
+        data = (bundle() if stored is None else stored).get(section)
         if data is None:
-            raise RuntimeError(
-                f"unspin/data/{WEIGHTS_FILE} has no '{section}' model; run scripts/calibrate.py"
-            )
+            raise RuntimeError(f"the weights have no '{section}' model; run scripts/calibrate.py")
         return cls.from_dict(data, features)
 
     @classmethod
@@ -128,6 +128,11 @@ def logit(p: float) -> float:
 
 def weights_path() -> Path:
     return Path(str(importlib.resources.files("unspin") / "data" / WEIGHTS_FILE))
+
+
+def read_weights(path: Path) -> dict:
+    """A weights file written by scripts/calibrate.py."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
 @cache

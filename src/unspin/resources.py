@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 from unspin.config import Config
 from unspin.phrases import PhraseSet
@@ -24,6 +25,7 @@ class Resources:
 
     config: Config = field(default_factory=Config)
     phrases: PhraseSet = PhraseSet.ALL
+    weights: Path | None = None  # fitted models from another weights file (benchmarks)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @cached_property
@@ -31,10 +33,21 @@ class Resources:
         from unspin.lexicon import Lexicon
 
         with self._lock:
+            from unspin.lexicon import CHANNEL_FEATURES
+            from unspin.logistic import LogisticModel
+
             return Lexicon.load(
+                channel=LogisticModel.bundled("channel", CHANNEL_FEATURES, self.stored_weights),
                 max_candidates=self.config.max_candidates,
                 channel_margin=self.config.channel_margin,
             )
+
+    @cached_property
+    def stored_weights(self) -> dict:
+        """The fitted models' weights file: the shipped one, or `weights`."""
+        from unspin.logistic import bundle, read_weights
+
+        return bundle() if self.weights is None else read_weights(self.weights)
 
     @cached_property
     def lm(self):
@@ -87,7 +100,7 @@ class Resources:
         from unspin.decide import Models
 
         with self._lock:
-            return Models.bundled()
+            return Models.bundled(self.stored_weights)
 
     @cached_property
     def moby(self) -> dict[str, tuple[str, ...]]:
