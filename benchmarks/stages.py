@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from metrics import align, words_with_offsets
+from metrics import align
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,14 +105,3 @@ def restored_units(restored_spans: Sequence, units: Sequence[Unit]) -> int:
                 proposal = " ".join(proposal.split()[-len(unit.original.split()) :])
         found += proposal == unit.original
     return found
-
-
-__all__ = [
-    "StageCounts",
-    "Unit",
-    "stage_counts",
-    "units_from_alignment",
-    "units_from_edits",
-    "restored_units",
-    "words_with_offsets",
-]

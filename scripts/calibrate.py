@@ -185,7 +185,7 @@ def main() -> None:
     decision_rows: dict[str, list] = defaultdict(list)
     slot_labels = []
     for doc, doc_labels in zip(docs, labels, strict=True):
-        rank(doc, occurrence)
+        rank(doc.slots, occurrence)
         doc.spin_rate = estimate_rate(doc)
         if not doc.slots:
             continue

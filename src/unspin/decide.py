@@ -292,9 +292,9 @@ def _excess(phrase: str, counts: dict[str, int], total: int, lexicon: Lexicon) -
 # --------------------------------------------------------------------------- decisions
 
 
-def rank(doc: Document, occurrence: LogisticModel) -> None:
+def rank(slots: Sequence[Slot], occurrence: LogisticModel) -> None:
     """Occurrence-model log-odds of every candidate: the ranking within each slot."""
-    for slot in doc.slots:
+    for slot in slots:
         slot.log_odds = occurrence.log_odds(slot.columns)
 
 
@@ -342,7 +342,7 @@ def decision_columns(doc: Document) -> dict[str, np.ndarray]:
 
 
 def apply_decision_model(doc: Document, models: Models) -> None:
-    rank(doc, models.occurrence)
+    """Each slot's `accept`: decision log-odds of its best-ranked original (ranked already)."""
     if not doc.slots:
         return
     accept = models.decision.log_odds(decision_columns(doc))
@@ -439,7 +439,7 @@ class Decoder:
         """score -> pool -> estimate the spin rate -> decision log-odds of every candidate."""
         self.score(doc, progress=progress)
         pool(doc, self.lexicon)
-        rank(doc, self.models.occurrence)
+        rank(doc.slots, self.models.occurrence)
         doc.spin_rate = estimate_rate(doc)
         apply_decision_model(doc, self.models)
 
@@ -450,7 +450,9 @@ class Decoder:
             if not doc.decisions:
                 break
             # Only slots with a rewrite within the model's context on either side change.
-            self.score(doc, restored_words(doc.decisions), slots=near_rewrites(doc, self.lm))
+            rescored = near_rewrites(doc, self.lm)
+            self.score(doc, restored_words(doc.decisions), slots=rescored)
+            rank(rescored, self.models.occurrence)
             apply_decision_model(doc, self.models)
             doc.decisions = choose(doc, threshold)
 
