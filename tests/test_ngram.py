@@ -148,3 +148,27 @@ def test_windows_many_matches_one_slot_at_a_time(tmp_path: Path) -> None:
         assert got.shape == (len(middles),)
         for value, middle in zip(got, middles, strict=True):
             assert value == pytest.approx(model.window(left, middle, right))
+
+
+def test_windows_and_fits_add_up_the_single_word_probabilities(tmp_path: Path) -> None:
+    model = build([s.split() for s in TOY], tmp_path, 3, [1, 1, 1])
+    slots = [
+        (["<s>", "the"], [["cat"], ["dog", "ate"]], ["sat", "on"]),
+        (["dog"], [["cat"], ["zebra"]], ["</s>", "<s>", "the"]),  # nothing past </s> counts
+    ]
+    totals, fits = model.windows_and_fits(slots)
+    for (left, middles, right), slot_totals, slot_fits in zip(slots, totals, fits, strict=True):
+        for total, fit, middle in zip(slot_totals, slot_fits, middles, strict=True):
+            sequence = [*left, *middle, *right]
+            end = sequence.index("</s>") + 1 if "</s>" in sequence else len(sequence)
+            by_hand = sum(model.logp(sequence[i], sequence[:i]) for i in range(len(left), end))
+            assert total == pytest.approx(by_hand)
+            assert fit == pytest.approx(model.logp(middle[0], left))
+
+
+def test_a_sentence_mark_in_the_history_starts_it_afresh(tmp_path: Path) -> None:
+    model = build([s.split() for s in TOY], tmp_path, 3, [1, 1, 1])
+    assert model.logp("cat", ["dog", "</s>", "the"]) == pytest.approx(
+        model.logp("cat", ["<s>", "the"])
+    )
+    assert model.logp("cat", ["</s>", "the"]) != pytest.approx(model.logp("cat", ["dog", "the"]))

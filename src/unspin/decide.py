@@ -170,21 +170,16 @@ def score_slots(
         )
         middles = [slot.spun.split(), *(o.split() for o in slot.originals)]
         requests.append((left, middles, right))
-    totals = lm.windows_many(requests)
-    firsts = [m[0] for _, middles, _ in requests for m in middles]
-    lefts = [left for left, middles, _ in requests for _ in middles]
-    fits = lm.logp_many(firsts, lefts)
+    totals, first_fits = lm.windows_and_fits(requests)
     distinct = sorted({w for _, middles, _ in requests for m in middles for w in m})
     unigram = dict(zip(distinct, lm.logp_many(distinct, [()] * len(distinct)), strict=True))
-    at = 0
-    for done, (slot, (left, middles, right), total) in enumerate(
-        zip(slots, requests, totals, strict=True)
+    for done, (slot, (left, middles, right), total, first_fit) in enumerate(
+        zip(slots, requests, totals, first_fits, strict=True)
     ):
         if progress is not None and done % PROGRESS_EVERY == 0:
             progress(done, len(slots))
         n = len(middles)
-        fit = fits[at : at + n] - np.array([unigram[m[0]] for m in middles])
-        at += n
+        fit = first_fit - np.array([unigram[m[0]] for m in middles])
         unigrams = np.array([sum(unigram[w] for w in m) for m in middles])
         collocations = np.array([collocation(bigrams, [left[-1], *m, right[0]]) for m in middles])
         gains = total[1:] - total[0]

@@ -25,6 +25,7 @@ import numpy as np
 
 BOS, EOS, UNK = "<s>", "</s>", "<unk>"
 UNK_ID, BOS_ID, EOS_ID = 0, 1, 2
+NO_WORD = -2  # fills the matrix of id sequences past each end
 BUNDLED_PATH = Path(__file__).resolve().parent / "data" / "lm"
 
 
@@ -212,16 +213,32 @@ class NgramModel:
         get = self.vocabulary.get
         return np.fromiter((get(w, UNK_ID) for w in words), dtype=np.int64, count=len(words))
 
-    def _history_row(self, history: Sequence[str]) -> list[int]:
-        """The last order-1 words as ids; a sentence mark starts the history afresh at <s>."""
-        tail = list(history[-(self.order - 1) :]) if self.order > 1 else []
-        for i in range(len(tail) - 1, -1, -1):
-            if tail[i] in (BOS, EOS):
-                tail = [BOS, *tail[i + 1 :]]
-                break
-        get = self.vocabulary.get
-        row = [get(w, UNK_ID) for w in tail]
-        return [-1] * (self.order - 1 - len(row)) + row
+    def _reset_at_marks(self, rows: np.ndarray) -> np.ndarray:
+        """A sentence mark inside a history starts it afresh: the mark becomes <s>, and the
+        words before it are dropped (-1), as the model was counted sentence by sentence."""
+        if rows.size == 0:
+            return rows
+        columns = np.arange(rows.shape[1])
+        last_mark = np.where((rows == BOS_ID) | (rows == EOS_ID), columns, -1).max(axis=1)
+        rows = np.where(columns < last_mark[:, None], -1, rows)
+        marked = np.flatnonzero(last_mark >= 0)
+        rows[marked, last_mark[marked]] = BOS_ID
+        return rows
+
+    def _id_lists(self, sequences) -> list[list[int]]:
+        """Word ids of each sequence, each distinct string looked up once."""
+        vocabulary = self.vocabulary
+        seen: dict[str | None, int] = {None: -1}  # None pads a short left context
+        result = []
+        for sequence in sequences:
+            row = []
+            for word in sequence:
+                found = seen.get(word)
+                if found is None:
+                    found = seen[word] = vocabulary.get(word, UNK_ID)
+                row.append(found)
+            result.append(row)
+        return result
 
     def logp_many(self, words: Sequence[str], histories: Sequence[Sequence[str]]) -> np.ndarray:
         """log P(words[i] | histories[i]) for every i at once."""
@@ -230,24 +247,18 @@ class NgramModel:
         if not words:
             return np.zeros(0)
         depth = self.order - 1
-        known: dict[tuple[str, ...], list[int]] = {}  # one slot's candidates share a history
-        rows_list = []
-        for history in histories:
-            key = tuple(history[-depth:]) if depth else ()
-            row = known.get(key)
-            if row is None:
-                row = known[key] = self._history_row(key)
-            rows_list.append(row)
-        rows = np.array(rows_list, dtype=np.int64)
-        return self._score_ids(self.ids(words), rows.reshape(len(words), self.order - 1), words)
+        tails = [history[-depth:] if depth else () for history in histories]
+        id_lists = self._id_lists([*tails, words])
+        padded = [[-1] * (depth - len(tail)) + tail for tail in id_lists[:-1]]
+        rows = np.array(padded, dtype=np.int64).reshape(len(words), depth)
+        ids = np.array(id_lists[-1], dtype=np.int64)
+        return self._score_ids(ids, self._reset_at_marks(rows))
 
-    def _score_ids(self, ids: np.ndarray, rows: np.ndarray, words: Sequence[str]) -> np.ndarray:
+    def _score_ids(self, ids: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Scores of (history row, word id) queries (too few repeat to be worth finding)."""
         scores = lookup_logp(self.keys, self.logps, self.backoffs, rows, ids)
-        unknown = ids == UNK_ID
-        if unknown.any():
-            scores[unknown] += self.unknown_spread
-        start = np.fromiter((w == BOS for w in words), dtype=bool, count=len(words))
-        scores[start] = 0.0  # <s> is given, never predicted
+        scores[ids == UNK_ID] += self.unknown_spread
+        scores[ids == BOS_ID] = 0.0  # <s> is given, never predicted
         return scores
 
     def window(self, left: Sequence[str], middle: Sequence[str], right: Sequence[str]) -> float:
@@ -273,30 +284,62 @@ class NgramModel:
         The per-call cost is mostly numpy overhead, so a whole document at once is far cheaper
         than one call per slot.
         """
+        return self.windows_and_fits(slots)[0]
+
+    def windows_and_fits(
+        self, slots: Sequence[tuple[Sequence[str], Sequence[Sequence[str]], Sequence[str]]]
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Per slot: `windows` of every middle, and log P(first word of the middle | left).
+
+        The second comes free with the first (it is the window's first term), which spares
+        the decoder a second batch of the same lookups.
+        """
         depth = self.order - 1
-        words: list[str] = []
-        histories: list[list[str]] = []
-        owner: list[int] = []
-        candidates = 0
+        vocabulary = self.vocabulary
+        known: dict[str, int] = {}
+
+        def ids_of(words: Sequence[str]) -> list[int]:
+            row = []
+            for word in words:
+                found = known.get(word)
+                if found is None:
+                    found = known[word] = vocabulary.get(word, UNK_ID)
+                row.append(found)
+            return row
+
+        middle_ids: dict[tuple[str, ...], list[int]] = {}
+        sequences: list[list[int]] = []
         for left, middles, right in slots:
-            left = list(left[-depth:]) if depth else []
-            right = list(right[:depth])
+            left_ids = ids_of(left[-depth:]) if depth else []
+            left_ids = [-1] * (depth - len(left_ids)) + left_ids
+            right_ids = ids_of(right[:depth])
             for middle in middles:
-                sequence = [*left, *middle, *right]
-                for position in range(len(left), len(sequence)):
-                    words.append(sequence[position])
-                    histories.append(sequence[max(0, position - depth) : position])
-                    owner.append(candidates)
-                    if sequence[position] == EOS:
-                        break
-                candidates += 1
-        scores = self.logp_many(words, histories)
-        totals = np.bincount(np.array(owner, dtype=np.int64), weights=scores, minlength=candidates)
-        result, start = [], 0
-        for _, middles, _ in slots:
-            result.append(totals[start : start + len(middles)])
-            start += len(middles)
-        return result
+                key = tuple(middle)
+                ids = middle_ids.get(key)
+                if ids is None:
+                    ids = middle_ids[key] = ids_of(key)
+                sequences.append(left_ids + ids + right_ids)
+        if not sequences:
+            return [np.zeros(0) for _ in slots], [np.zeros(0) for _ in slots]
+        width = max(map(len, sequences))
+        matrix = np.array([ids + [NO_WORD] * (width - len(ids)) for ids in sequences])
+        scored = matrix[:, depth:]
+        # nothing after a </s> depends on the middle: stop scoring there
+        ends = scored == EOS_ID
+        wanted = (scored != NO_WORD) & ~(np.cumsum(ends, axis=1) - ends > 0)
+        rows_at, columns_at = np.nonzero(wanted)
+        columns_at = columns_at + depth
+        histories = matrix[rows_at[:, None], columns_at[:, None] + np.arange(-depth, 0)]
+        scores = self._score_ids(matrix[rows_at, columns_at], self._reset_at_marks(histories))
+        totals = np.bincount(rows_at, weights=scores, minlength=len(sequences))
+        firsts = np.zeros(len(sequences))
+        first_column = columns_at == depth
+        firsts[rows_at[first_column]] = scores[first_column]
+        bounds = np.cumsum([0, *(len(middles) for _, middles, _ in slots)])
+        return (
+            [totals[a:b] for a, b in zip(bounds, bounds[1:], strict=False)],
+            [firsts[a:b] for a, b in zip(bounds, bounds[1:], strict=False)],
+        )
 
 
 @lru_cache(maxsize=1)

@@ -49,6 +49,10 @@ class ContextModel(Protocol):
         self, slots: Sequence[tuple[Sequence[str], Sequence[Sequence[str]], Sequence[str]]]
     ) -> list[np.ndarray]: ...
 
+    def windows_and_fits(
+        self, slots: Sequence[tuple[Sequence[str], Sequence[Sequence[str]], Sequence[str]]]
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]: ...
+
 
 def collocation(bigrams: dict[str, float], words: Sequence[str]) -> float:
     """Summed log10 counts of the listed bigrams inside `words` (0 for unlisted pairs)."""
@@ -123,6 +127,16 @@ class LanguageModel:
             np.array([self.window(left, middle, right) for middle in middles])
             for left, middles, right in slots
         ]
+
+    def windows_and_fits(
+        self, slots: Sequence[tuple[Sequence[str], Sequence[Sequence[str]], Sequence[str]]]
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """`windows_many`, and log P(first word of each middle | left)."""
+        fits = [
+            np.array([self.logp(middle[0], left) for middle in middles])
+            for left, middles, _ in slots
+        ]
+        return self.windows_many(slots), fits
 
     def unigram(self, word: str) -> float:
         return self.model.prob([word]) * LOG_BASE if word in self.vocabulary else UNKNOWN_LOGP
