@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -171,17 +171,20 @@ def score_slots(
         middles = [slot.spun.split(), *(o.split() for o in slot.originals)]
         requests.append((left, middles, right))
     totals, first_fits = lm.windows_and_fits(requests)
-    distinct = sorted({w for _, middles, _ in requests for m in middles for w in m})
-    unigram = dict(zip(distinct, lm.logp_many(distinct, [()] * len(distinct)), strict=True))
-    for done, (slot, (left, middles, right), total, first_fit) in enumerate(
+    phrases = PhraseTable.of(slots, lm, bigrams)
+    topics = TopicTable(lexicon)
+    at = 0
+    for done, (slot, (left, _, right), total, first_fit) in enumerate(
         zip(slots, requests, totals, first_fits, strict=True)
     ):
         if progress is not None and done % PROGRESS_EVERY == 0:
             progress(done, len(slots))
-        n = len(middles)
-        fit = first_fit - np.array([unigram[m[0]] for m in middles])
-        unigrams = np.array([sum(unigram[w] for w in m) for m in middles])
-        collocations = np.array([collocation(bigrams, [left[-1], *m, right[0]]) for m in middles])
+        n = len(total)
+        rows = phrases.rows[at : at + n]
+        at += n
+        fit = first_fit - phrases.first_unigram[rows]
+        unigrams = phrases.unigram[rows]
+        collocations = phrases.inner_collocation[rows] + phrases.edges(rows, left[-1], right[0])
         gains = total[1:] - total[0]
         columns = {
             "lm_gain": gains,
@@ -190,27 +193,94 @@ def score_slots(
             "collocation_gain": collocations[1:] - collocations[0],
             "spun_fit": np.full(n - 1, fit[0]),
             "original_fit": fit[1:],
-            "topic_gain": topic_gains(slot, doc.topics.get(slot.first), lexicon),
+            "topic_gain": topics.gains(slot, doc.topics.get(slot.first)),
         }
         slot.columns.update(columns)
         if "channel" not in slot.columns:
             slot.columns.update(local_columns(slot, doc, lm))
 
 
-def topic_gains(slot: Slot, topic: np.ndarray | None, lexicon: Lexicon) -> np.ndarray:
-    """GloVe fit of each original with the words around, minus that of the spun words."""
-    gains = np.zeros(len(slot.originals))
-    if topic is None:
-        return gains
-    unit = lexicon.embeddings.unit(slot.spun)
-    if unit is None:
-        return gains
-    spun_topic = float(unit @ topic)
-    for row, original in enumerate(slot.originals):
-        vector = lexicon.embeddings.unit(original)
-        if vector is not None:
-            gains[row] = float(vector @ topic) - spun_topic
-    return gains
+@dataclass
+class PhraseTable:
+    """What the decoder needs of each distinct wording (spun or original) in a batch of slots,
+    computed once per wording rather than once per slot it appears in.
+
+    `rows` lists, slot after slot, the spun wording and then each original, as row numbers.
+    """
+
+    phrases: list[str]
+    rows: np.ndarray
+    first_unigram: np.ndarray  # log P(first word)
+    unigram: np.ndarray  # summed log P(word) over the words
+    inner_collocation: np.ndarray  # bigram counts inside the wording
+    firsts: list[str]
+    lasts: list[str]
+    bigrams: dict[str, float]
+
+    @classmethod
+    def of(cls, slots: Sequence[Slot], lm: ContextModel, bigrams: dict[str, float]) -> PhraseTable:
+        index: dict[str, int] = {}
+        rows = [
+            index.setdefault(phrase, len(index))
+            for slot in slots
+            for phrase in (slot.spun, *slot.originals)
+        ]
+        phrases = list(index)
+        split = [phrase.split() for phrase in phrases]
+        words = sorted({word for phrase in split for word in phrase})
+        unigram = dict(zip(words, lm.logp_many(words, [()] * len(words)), strict=True))
+        return cls(
+            phrases,
+            np.array(rows, dtype=np.int64),
+            np.array([unigram[phrase[0]] for phrase in split]),
+            np.array([sum(unigram[word] for word in phrase) for phrase in split]),
+            np.array([collocation(bigrams, phrase) for phrase in split]),
+            [phrase[0] for phrase in split],
+            [phrase[-1] for phrase in split],
+            bigrams,
+        )
+
+    def edges(self, rows: np.ndarray, before: str, after: str) -> np.ndarray:
+        """Bigram counts joining each wording to the words on its left and right."""
+        get, firsts, lasts = self.bigrams.get, self.firsts, self.lasts
+        return np.array(
+            [
+                get(f"{before} {firsts[row]}", 0.0) + get(f"{lasts[row]} {after}", 0.0)
+                for row in rows.tolist()
+            ]
+        )
+
+
+@dataclass
+class TopicTable:
+    """GloVe unit vectors of each slot's wordings, gathered once per distinct set of them."""
+
+    lexicon: Lexicon
+    known: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray] | None] = field(default_factory=dict)
+
+    def gains(self, slot: Slot, topic: np.ndarray | None) -> np.ndarray:
+        """GloVe fit of each original with the words around, minus that of the spun words."""
+        if topic is None:
+            return np.zeros(len(slot.originals))
+        key = (slot.spun, *slot.originals)
+        if key not in self.known:
+            self.known[key] = self._vectors(slot)
+        found = self.known[key]
+        if found is None:
+            return np.zeros(len(slot.originals))
+        matrix, has_vector = found
+        fits = matrix @ topic
+        return np.where(has_vector, fits[1:] - fits[0], 0.0)
+
+    def _vectors(self, slot: Slot) -> tuple[np.ndarray, np.ndarray] | None:
+        unit = self.lexicon.embeddings.unit
+        spun = unit(slot.spun)
+        if spun is None:
+            return None
+        units = [unit(original) for original in slot.originals]
+        has_vector = np.array([u is not None for u in units], dtype=bool)
+        matrix = np.array([spun, *(u if u is not None else np.zeros_like(spun) for u in units)])
+        return matrix, has_vector
 
 
 def local_columns(slot: Slot, doc: Document, lm: ContextModel) -> dict[str, np.ndarray]:

@@ -193,7 +193,9 @@ def _write_glove(table: tuple[list[str], np.ndarray], folder: Path) -> None:
 
 
 def _read_glove(folder: Path) -> tuple[list[str], np.ndarray]:
-    return read_words(folder / "words.txt"), read_arrays(folder, "matrix", mmap=True)["matrix"]
+    # a plain array over the mapped file: pages load lazily, without memmap's per-index overhead
+    matrix = np.asarray(read_arrays(folder, "matrix", mmap=True)["matrix"])
+    return read_words(folder / "words.txt"), matrix
 
 
 @dataclass(frozen=True)

@@ -175,7 +175,8 @@ class NgramModel:
         )
 
         def array(name: str) -> np.ndarray:
-            return np.load(directory / name, mmap_mode="r")
+            # a plain array over the mapped file: lazy pages, no memmap per-index overhead
+            return np.asarray(np.load(directory / name, mmap_mode="r"))
 
         def values(name: str):
             if (directory / f"{name}_table.npy").exists():
