@@ -96,18 +96,24 @@ class Quantised:
 
 
 def _find(keys, context: np.ndarray, words: np.ndarray, vocab_size: int) -> np.ndarray:
-    """Index of each (context, word) n-gram among sorted keys, -1 where absent."""
-    valid = (context >= 0) & (words >= 0)
-    key = np.where(valid, context, 0).astype(np.uint64) * np.uint64(vocab_size)
-    key += np.where(valid, words, 0).astype(np.uint64)
-    if len(keys) == 0:
-        return np.full(len(key), -1, dtype=np.int64)
+    """Index of each (context, word) n-gram among sorted keys, -1 where absent.
+
+    Only rows with a known context are searched: at the higher orders most contexts are
+    already unknown, and the search is most of a query's cost.
+    """
+    found = np.full(len(context), -1, dtype=np.int64)
+    valid = np.flatnonzero((context >= 0) & (words >= 0))
+    if len(keys) == 0 or len(valid) == 0:
+        return found
+    key = context[valid].astype(np.uint64) * np.uint64(vocab_size)
+    key += words[valid].astype(np.uint64)
     if isinstance(keys, SplitKeys):
-        return np.where(valid, keys.search(key), -1).astype(np.int64)
+        found[valid] = keys.search(key)
+        return found
     position = np.searchsorted(keys, key)
     clipped = np.minimum(position, len(keys) - 1)
-    hit = valid & (position < len(keys)) & (keys[clipped] == key)
-    return np.where(hit, clipped, -1).astype(np.int64)
+    found[valid] = np.where((position < len(keys)) & (keys[clipped] == key), clipped, -1)
+    return found
 
 
 def lookup_logp(
