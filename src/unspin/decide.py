@@ -79,6 +79,7 @@ DOCUMENT_FEATURES = (
 )
 COHERENCE_WINDOW = 5
 PROGRESS_EVERY = 200  # slots between progress calls while scoring
+BATCH_SLOTS = 2_000  # slots per batch of language-model lookups (bounds a long text's memory)
 TOPIC_WINDOW = 10
 
 
@@ -156,48 +157,51 @@ def score_slots(
 ) -> None:
     """Fill each slot's context and local feature columns (neighbours restored per `chosen`).
 
-    All language-model lookups of the document go out in one batch. `progress(done, all)`, if
-    given, is called as slots are filled; an exception it raises (a caller giving up) stops.
+    Language-model lookups go out in batches of BATCH_SLOTS slots: one per short document,
+    and a bounded amount of memory for a long one. `progress(done, all)`, if given, is called
+    as slots are filled; an exception it raises (a caller giving up) stops.
     """
     chosen = chosen or {}
     width = lm.order - 1
     words = [doc.words(s) for s in range(len(doc.sentences))]
     slots = doc.slots if slots is None else slots
-    requests = []
-    for slot in slots:
-        left, right = neighbours(
-            words[slot.sentence], chosen.get(slot.sentence, {}), slot.start, slot.end, width
-        )
-        middles = [slot.spun.split(), *(o.split() for o in slot.originals)]
-        requests.append((left, middles, right))
-    totals, first_fits = lm.windows_and_fits(requests)
-    phrases = PhraseTable.of(slots, lm, bigrams)
     topics = TopicTable(lexicon)
-    at = 0
-    for done, (slot, (left, _, right), total, first_fit) in enumerate(
-        zip(slots, requests, totals, first_fits, strict=True)
-    ):
-        if progress is not None and done % PROGRESS_EVERY == 0:
-            progress(done, len(slots))
-        n = len(total)
-        rows = phrases.rows[at : at + n]
-        at += n
-        fit = first_fit - phrases.first_unigram[rows]
-        unigrams = phrases.unigram[rows]
-        collocations = phrases.inner_collocation[rows] + phrases.edges(rows, left[-1], right[0])
-        gains = total[1:] - total[0]
-        columns = {
-            "lm_gain": gains,
-            "lm_behind": gains - gains.max(),
-            "frequency_gain": unigrams[1:] - unigrams[0],
-            "collocation_gain": collocations[1:] - collocations[0],
-            "spun_fit": np.full(n - 1, fit[0]),
-            "original_fit": fit[1:],
-            "topic_gain": topics.gains(slot, doc.topics.get(slot.first)),
-        }
-        slot.columns.update(columns)
-        if "channel" not in slot.columns:
-            slot.columns.update(local_columns(slot, doc, lm))
+    for begin in range(0, len(slots), BATCH_SLOTS):
+        batch = slots[begin : begin + BATCH_SLOTS]
+        requests = []
+        for slot in batch:
+            left, right = neighbours(
+                words[slot.sentence], chosen.get(slot.sentence, {}), slot.start, slot.end, width
+            )
+            middles = [slot.spun.split(), *(o.split() for o in slot.originals)]
+            requests.append((left, middles, right))
+        totals, first_fits = lm.windows_and_fits(requests)
+        phrases = PhraseTable.of(batch, lm, bigrams)
+        at = 0
+        for done, (slot, (left, _, right), total, first_fit) in enumerate(
+            zip(batch, requests, totals, first_fits, strict=True), start=begin
+        ):
+            if progress is not None and done % PROGRESS_EVERY == 0:
+                progress(done, len(slots))
+            n = len(total)
+            rows = phrases.rows[at : at + n]
+            at += n
+            fit = first_fit - phrases.first_unigram[rows]
+            unigrams = phrases.unigram[rows]
+            collocations = phrases.inner_collocation[rows] + phrases.edges(rows, left[-1], right[0])
+            gains = total[1:] - total[0]
+            columns = {
+                "lm_gain": gains,
+                "lm_behind": gains - gains.max(),
+                "frequency_gain": unigrams[1:] - unigrams[0],
+                "collocation_gain": collocations[1:] - collocations[0],
+                "spun_fit": np.full(n - 1, fit[0]),
+                "original_fit": fit[1:],
+                "topic_gain": topics.gains(slot, doc.topics.get(slot.first)),
+            }
+            slot.columns.update(columns)
+            if "channel" not in slot.columns:
+                slot.columns.update(local_columns(slot, doc, lm))
 
 
 @dataclass
