@@ -103,6 +103,7 @@ _FORMATS = {
     "words_per_s": lambda v: f"{v:,.0f} words/s",
     "mb_per_s": lambda v: f"{v:.1f} MB/s",
     "count": lambda v: f"{v:,.0f}",
+    "megabytes": lambda v: f"{v:,.0f} MB",
 }
 
 

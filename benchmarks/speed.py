@@ -9,10 +9,14 @@ digits; punctuation is not a word).
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from common import (
     Result,
@@ -34,6 +38,25 @@ LONG_DOCUMENT_REPEATS = 3
 
 ANALYZE_TARGET = Target(20_000)
 FINGERPRINT_TARGET = Target(50)
+STARTUP_TARGET = Target(2.0, at_least=False)
+MEMORY_TARGET = Target(500, at_least=False)
+MEMORY_DOCUMENT_WORDS = 235_000
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "spun_article.txt"
+# Run in a child process: its peak resident memory is the analyzer's alone, and its start-up
+# is a user's. The document is the Wikinews articles over and over, one text of N words.
+MEMORY_CHILD = """
+import json, resource, sys
+words, path = int(sys.argv[1]), sys.argv[2]
+articles = [json.loads(line)["text"] for line in open(path, encoding="utf-8")]
+parts, total = [], 0
+while total < words:
+    parts.append(articles[len(parts) % len(articles)])
+    total += len(parts[-1].split())
+import unspin
+report = unspin.analyze("\\n\\n".join(parts))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"words": report.word_count, "peak_mb": peak, "spans": len(report.spans)}))
+"""
 
 
 def pin_to_one_core() -> str:
@@ -283,6 +306,51 @@ def fingerprint_results(pairs: Sequence[SpinbotPair], scale: float) -> list[Resu
     ]
 
 
+def startup_and_memory_results(data: Path, scale: float) -> list[Result]:
+    """`unspin check` on the example from a cold process, and the peak memory of one call on a
+    very long document (both in child processes, as a user runs them)."""
+    section = "Start-up and memory (child processes, wall clock)"
+    unspin_command = Path(sys.executable).parent / "unspin"
+    started = time.perf_counter()
+    check = subprocess.run(
+        [str(unspin_command), "check", str(EXAMPLE)], capture_output=True, text=True
+    )
+    startup = time.perf_counter() - started
+    startup_ok = check.returncode in (0, 1) and check.stdout.strip()
+    words = round(MEMORY_DOCUMENT_WORDS * scale)
+    child = subprocess.run(
+        [sys.executable, "-c", MEMORY_CHILD, str(words), str(data / "wikinews_2019_2020.jsonl")],
+        capture_output=True,
+        text=True,
+    )
+    memory = json.loads(child.stdout.strip().splitlines()[-1]) if child.returncode == 0 else None
+    return [
+        Result(
+            section,
+            "startup_seconds",
+            "`unspin check` on the example, to the first result",
+            startup if startup_ok else None,
+            "seconds",
+            STARTUP_TARGET,
+            note=f"{EXAMPLE.name}; resource tables already in the cache folder"
+            if startup_ok
+            else f"failed: {check.stderr.strip()[-300:]}",
+        ),
+        Result(
+            section,
+            "long_document_peak_mb",
+            f"Peak memory, one {words:,}-word document",
+            memory["peak_mb"] if memory else None,
+            "megabytes",
+            MEMORY_TARGET,
+            note=f"{memory['words']:,} words, {memory['spans']:,} spans; peak resident set "
+            "of the process, resources included"
+            if memory
+            else f"failed: {child.stderr.strip()[-300:]}",
+        ),
+    ]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argument_parser(
         "Measure unspin.analyze words/second on one core and the fingerprint layer's MB/s.",
@@ -299,7 +367,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     results: list[Result] = []
     total = timed(
-        lambda: results.extend(analyze_results(pairs, scale) + fingerprint_results(pairs, scale))
+        lambda: results.extend(
+            startup_and_memory_results(args.data, scale)
+            + analyze_results(pairs, scale)
+            + fingerprint_results(pairs, scale)
+        )
     )
     results.append(
         Result(

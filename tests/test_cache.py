@@ -90,3 +90,23 @@ def test_reverse_index_round_trip_keeps_rows_and_their_order(cache_home: Path) -
         again["nothing"]
     assert again.synonym_counts() == counts
     assert np.array_equal(again.starts, index.starts)
+
+
+def test_word_caches_keep_what_is_in_use_and_forget_the_rest() -> None:
+    from unspin.lexicon import BoundedCache
+
+    words = BoundedCache(limit=2)
+    words["said"] = 4
+    words["told"] = 4
+    words["people"] = 6  # the young generation was full: said and told are now old
+    assert words.get("said") == 4  # used again: back in the young generation
+    words["before"] = 6  # young full again: told, never used since, is dropped
+    assert "told" not in words and words.get("told") is None
+    assert words["said"] == 4 and words["people"] == 6 and words["before"] == 6
+    assert len(words) <= 2 * words.limit
+    with pytest.raises(KeyError):
+        words["told"]
+    words.clear()
+    assert len(words) == 0
+    with pytest.raises(ValueError, match="at least 1"):
+        BoundedCache(limit=0)

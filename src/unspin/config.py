@@ -19,6 +19,7 @@ class Config:
     channel_margin: float = 6.0  # ... and within this many log-odds of the best one
     # --- decisions
     min_words_for_verdict: int = 30  # shorter texts get no document verdict
+    section_words: int = 5_000  # longer texts are analysed in sections of about this size
     rescoring_passes: int = 1  # joint passes with restored neighbours after the first
     # log-odds a rewrite needs; None takes the calibrated value from weights.json (set for a
     # false-edit budget on clean text) ...
@@ -33,6 +34,11 @@ class Config:
                 raise ValueError(f"{field.name} must be a non-negative integer, got {value!r}")
         if self.max_chars < 1:
             raise ValueError("max_chars must be at least 1, or no text could be analysed")
+        if self.section_words < self.min_words_for_verdict:
+            raise ValueError(
+                f"section_words ({self.section_words}) must be at least min_words_for_verdict "
+                f"({self.min_words_for_verdict}), or no section could get a verdict"
+            )
         if self.max_candidates < 1:
             raise ValueError("max_candidates must be at least 1, or nothing could be restored")
         if self.channel_margin <= 0:

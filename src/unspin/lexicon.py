@@ -43,6 +43,7 @@ MAX_ROGET_GROUP = 12  # larger Roget groups are loose associations, not synonyms
 # is also read as that word's synonym, a little less likely than a listed link.
 PARTICLES = frozenset("than to of for with on in at by from up out about as into".split())
 DERIVED_PENALTY = 1.0
+CACHE_ENTRIES = 50_000  # per generation of a word-level cache (see BoundedCache)
 
 
 def moby_path() -> Path:
@@ -178,6 +179,56 @@ def source_count(links: np.ndarray) -> np.ndarray:
     return sum(((links & bits) > 0).astype(int) for bits in SOURCES)
 
 
+_MISSING = object()
+
+
+class BoundedCache:
+    """A word-level cache that keeps what is in use and forgets the rest.
+
+    The caches see every distinct word and n-gram of every document: a screener running for
+    days, or one very long text, would otherwise grow without end. Entries live in two
+    generations of at most `limit` each: a hit in the old one moves the entry to the young
+    one, and when the young one is full the old one is dropped. Hot entries ("said") stay;
+    memory stays under 2 * limit entries; a hit costs one dict lookup.
+    """
+
+    def __init__(self, limit: int = CACHE_ENTRIES) -> None:
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, got {limit}")
+        self.limit = limit
+        self._young: dict = {}
+        self._old: dict = {}
+
+    def get(self, key, default=None):
+        value = self._young.get(key, _MISSING)
+        if value is _MISSING:
+            value = self._old.pop(key, _MISSING)
+            if value is _MISSING:
+                return default
+            self[key] = value
+        return value
+
+    def __getitem__(self, key):
+        value = self.get(key, _MISSING)
+        if value is _MISSING:
+            raise KeyError(key)
+        return value
+
+    def __setitem__(self, key, value) -> None:
+        if len(self._young) >= self.limit and key not in self._young:
+            self._old, self._young = self._young, {}
+        self._young[key] = value
+
+    def __contains__(self, key) -> bool:
+        return key in self._young or key in self._old
+
+    def __len__(self) -> int:
+        return len(self._young) + len(self._old)
+
+    def clear(self) -> None:
+        self._young, self._old = {}, {}
+
+
 def _normalised_glove(root: Path) -> tuple[list[str], np.ndarray]:
     import pyarrow.parquet as pq
 
@@ -204,7 +255,7 @@ class Embeddings:
 
     rows: dict[str, int]
     matrix: np.ndarray
-    _units: dict[str, np.ndarray | None] = field(default_factory=dict, repr=False)
+    _units: dict[str, np.ndarray | None] = field(default_factory=BoundedCache, repr=False)
 
     @classmethod
     def load(cls) -> Embeddings:
@@ -392,12 +443,16 @@ class Lexicon:
     frequencies: dict[str, float]
     max_candidates: int = 24
     channel_margin: float = 6.0
-    _forms_cache: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict, repr=False)
-    _origins_cache: dict[str, tuple[Origin, ...]] = field(default_factory=dict, repr=False)
-    _ranked_cache: dict[str, tuple[Origin, ...]] = field(default_factory=dict, repr=False)
-    _inflection_cache: dict[tuple[str, str], str | None] = field(default_factory=dict, repr=False)
-    _zipf_cache: dict[str, float] = field(default_factory=dict, repr=False)
-    _lemmas_cache: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
+    _forms_cache: dict[str, tuple[tuple[str, str], ...]] = field(
+        default_factory=BoundedCache, repr=False
+    )
+    _origins_cache: dict[str, tuple[Origin, ...]] = field(default_factory=BoundedCache, repr=False)
+    _ranked_cache: dict[str, tuple[Origin, ...]] = field(default_factory=BoundedCache, repr=False)
+    _inflection_cache: dict[tuple[str, str], str | None] = field(
+        default_factory=BoundedCache, repr=False
+    )
+    _zipf_cache: dict[str, float] = field(default_factory=BoundedCache, repr=False)
+    _lemmas_cache: dict[str, frozenset[str]] = field(default_factory=BoundedCache, repr=False)
 
     @classmethod
     def load(

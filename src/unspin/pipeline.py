@@ -17,6 +17,7 @@ from unspin.model import Report, Span, Token
 from unspin.render import match_case, restore, with_article
 from unspin.resources import Resources, shared_resources
 from unspin.score import ContextModel
+from unspin.sections import merge_reports, split_sections
 from unspin.tokenize import check_text, tokenize
 
 FINGERPRINT_CONFIDENCE = 0.97
@@ -51,8 +52,27 @@ class Analyzer:
     def analyze(
         self, text: str, profile: ProfileLike | None = None, progress: Progress | None = None
     ) -> Report:
-        """Find spun spans in `text`, propose originals, and score the whole document."""
-        return self.report(self.document(text, profile, progress))
+        """Find spun spans in `text`, propose originals, and score the whole document.
+
+        Texts longer than `Config.section_words` words are analysed section by section
+        (unspin.sections), which keeps memory flat however long the text is.
+        """
+        check_text(text, self.config.max_chars)
+        sections = split_sections(text, self.config.section_words)
+        if len(sections) == 1:
+            return self.report(self.document(text, profile, progress))
+        total = sum(len(section.split()) for _, section in sections)
+        parts, done = [], 0
+        for offset, section in sections:
+            section_progress = None
+            if progress is not None:
+
+                def section_progress(words: int, _all: int, before: int = done) -> None:
+                    progress(min(before + words, total), total)
+
+            parts.append((offset, self.report(self.document(section, profile, section_progress))))
+            done += len(section.split())
+        return merge_reports(text, parts)
 
     def document(
         self, text: str, profile: ProfileLike | None = None, progress: Progress | None = None
