@@ -110,3 +110,16 @@ def test_word_caches_keep_what_is_in_use_and_forget_the_rest() -> None:
     assert len(words) == 0
     with pytest.raises(ValueError, match="at least 1"):
         BoundedCache(limit=0)
+
+
+def test_versions_unread_for_a_week_are_removed_when_a_new_one_is_written(cache_home) -> None:
+    import os
+    import time
+
+    builds: list[int] = []
+    cache.cached("words", "old", *word_table(builds))
+    cache.cached("words", "recent", *word_table(builds))
+    week_ago = time.time() - 8 * 86_400
+    os.utime(cache_home / "words-old" / "complete", (week_ago, week_ago))
+    cache.cached("words", "new", *word_table(builds))
+    assert sorted(p.name for p in cache_home.iterdir()) == ["words-new", "words-recent"]

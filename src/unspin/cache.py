@@ -14,6 +14,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
@@ -21,6 +22,7 @@ from typing import TypeVar
 import numpy as np
 
 T = TypeVar("T")
+UNUSED_DAYS = 7  # another version of a table unread this long is removed when one is written
 
 
 def cache_dir() -> Path:
@@ -52,13 +54,29 @@ def cached(
     folder = cache_dir() / f"{name}-{key}"
     if (folder / "complete").exists():
         try:
-            return read(folder)
+            table = read(folder)
         except (OSError, ValueError, KeyError):
             shutil.rmtree(folder, ignore_errors=True)  # damaged: build it again
+        else:
+            with contextlib.suppress(OSError):
+                (folder / "complete").touch()  # in use: see _forget_unused
+            return table
     table = build()
     with contextlib.suppress(OSError):  # a read-only cache: keep the table in memory only
         _write_atomically(folder, lambda staging: write(table, staging))
+        _forget_unused(folder)
     return table
+
+
+def _forget_unused(kept: Path) -> None:
+    """Remove the other versions of a table that no process has read for UNUSED_DAYS days:
+    every upgrade or fresh checkout of the resources writes a new version."""
+    name = kept.name.rsplit("-", 1)[0]
+    cutoff = time.time() - UNUSED_DAYS * 86_400
+    for folder in kept.parent.glob(f"{name}-*"):
+        marker = folder / "complete"
+        if folder != kept and (not marker.exists() or marker.stat().st_mtime < cutoff):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _write_atomically(folder: Path, write: Callable[[Path], None]) -> None:
