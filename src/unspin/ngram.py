@@ -153,6 +153,23 @@ def lookup_logp(
     return total
 
 
+class WordIds:
+    """Word ids for one batch of queries, each distinct string looked up once."""
+
+    def __init__(self, vocabulary: dict[str, int]) -> None:
+        self.vocabulary = vocabulary
+        self.known: dict[str, int] = {}
+
+    def __call__(self, words: Sequence[str]) -> list[int]:
+        known, row = self.known, []
+        for word in words:
+            found = known.get(word)
+            if found is None:
+                found = known[word] = self.vocabulary.get(word, UNK_ID)
+            row.append(found)
+        return row
+
+
 @dataclass
 class NgramModel:
     """Natural-log n-gram probabilities over lower-cased words (see the module docstring)."""
@@ -232,21 +249,6 @@ class NgramModel:
         rows[marked, last_mark[marked]] = BOS_ID
         return rows
 
-    def _id_lists(self, sequences) -> list[list[int]]:
-        """Word ids of each sequence, each distinct string looked up once."""
-        vocabulary = self.vocabulary
-        seen: dict[str | None, int] = {None: -1}  # None pads a short left context
-        result = []
-        for sequence in sequences:
-            row = []
-            for word in sequence:
-                found = seen.get(word)
-                if found is None:
-                    found = seen[word] = vocabulary.get(word, UNK_ID)
-                row.append(found)
-            result.append(row)
-        return result
-
     def logp_many(self, words: Sequence[str], histories: Sequence[Sequence[str]]) -> np.ndarray:
         """log P(words[i] | histories[i]) for every i at once."""
         if len(words) != len(histories):
@@ -254,11 +256,11 @@ class NgramModel:
         if not words:
             return np.zeros(0)
         depth = self.order - 1
-        tails = [history[-depth:] if depth else () for history in histories]
-        id_lists = self._id_lists([*tails, words])
-        padded = [[-1] * (depth - len(tail)) + tail for tail in id_lists[:-1]]
+        ids_of = WordIds(self.vocabulary)
+        tails = [ids_of(history[-depth:]) if depth else [] for history in histories]
+        padded = [[-1] * (depth - len(tail)) + tail for tail in tails]
         rows = np.array(padded, dtype=np.int64).reshape(len(words), depth)
-        ids = np.array(id_lists[-1], dtype=np.int64)
+        ids = np.array(ids_of(words), dtype=np.int64)
         return self._score_ids(ids, self._reset_at_marks(rows))
 
     def _score_ids(self, ids: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -302,18 +304,7 @@ class NgramModel:
         the decoder a second batch of the same lookups.
         """
         depth = self.order - 1
-        vocabulary = self.vocabulary
-        known: dict[str, int] = {}
-
-        def ids_of(words: Sequence[str]) -> list[int]:
-            row = []
-            for word in words:
-                found = known.get(word)
-                if found is None:
-                    found = known[word] = vocabulary.get(word, UNK_ID)
-                row.append(found)
-            return row
-
+        ids_of = WordIds(self.vocabulary)
         middle_ids: dict[tuple[str, ...], list[int]] = {}
         sequences: list[list[int]] = []
         for left, middles, right in slots:
