@@ -56,3 +56,13 @@ def test_a_long_text_gets_the_report_of_its_sections(analyzer):
 def test_section_size_is_validated():
     with pytest.raises(ValueError, match="section_words"):
         Config(section_words=10)
+
+
+def test_progress_runs_once_through_all_sections(analyzer):
+    text = "\n\n".join([PARAGRAPH, TORTURED, PARAGRAPH, TORTURED])
+    calls: list[tuple[int, int]] = []
+    sectioned = Analyzer(analyzer.resources, Config(section_words=40))
+    sectioned.analyze(text, progress=lambda done, total: calls.append((done, total)))
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and len({t for _, t in calls}) == 1
+    assert done[-1] == calls[-1][1] == len(text.split())
