@@ -257,7 +257,7 @@ class NgramModel:
             return np.zeros(0)
         depth = self.order - 1
         ids_of = WordIds(self.vocabulary)
-        tails = [ids_of(history[-depth:]) if depth else [] for history in histories]
+        tails = [ids_of(history[-depth:]) if depth and history else [] for history in histories]
         padded = [[-1] * (depth - len(tail)) + tail for tail in tails]
         rows = np.array(padded, dtype=np.int64).reshape(len(words), depth)
         ids = np.array(ids_of(words), dtype=np.int64)
