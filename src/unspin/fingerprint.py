@@ -229,6 +229,16 @@ class _Found:
     rule_ids: tuple[int, ...]
 
 
+def pair_rules(pairs: Iterable[tuple[str, str]]) -> list[FingerprintRule]:
+    """Plain rules from (tortured, expected) pairs, whitespace normalised."""
+    rules = []
+    for number, (tortured, expected) in enumerate(pairs, start=1):
+        if not tortured.strip() or not expected.strip():
+            raise ValueError(f"pair {number}: empty phrase in {(tortured, expected)!r}")
+        rules.append(FingerprintRule(" ".join(tortured.split()), " ".join(expected.split())))
+    return rules
+
+
 class FingerprintIndex:
     """An automaton over known tortured phrases; build once, call `find` many times."""
 
@@ -268,12 +278,7 @@ class FingerprintIndex:
     @classmethod
     def from_pairs(cls, pairs: Iterable[tuple[str, str]]) -> FingerprintIndex:
         """Plain rules from (tortured, expected) pairs."""
-        rules = []
-        for number, (tortured, expected) in enumerate(pairs, start=1):
-            if not tortured.strip() or not expected.strip():
-                raise ValueError(f"pair {number}: empty phrase in {(tortured, expected)!r}")
-            rules.append(FingerprintRule(" ".join(tortured.split()), " ".join(expected.split())))
-        return cls(rules)
+        return cls(pair_rules(pairs))
 
     @classmethod
     def from_rules(cls, rules: Iterable[str] | str) -> FingerprintIndex:

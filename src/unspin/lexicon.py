@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 from lemminflect import getAllInflections, getAllLemmas, getInflection
-from wordfreq import get_frequency_dict
 
 from unspin.cache import cached, read_arrays, read_words, sources_key, write_arrays, write_words
 from unspin.logistic import LogisticModel
@@ -329,6 +328,35 @@ def build_reverse(
 REVERSE_FORMAT = 1
 
 
+def wordfreq_path() -> Path:
+    """wordfreq's English table, found without importing wordfreq (a fifth of start-up)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("wordfreq")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("wordfreq is not installed")
+    return Path(spec.submodule_search_locations[0]) / "data" / "large_en.msgpack.gz"
+
+
+def word_frequencies() -> dict[str, float]:
+    """wordfreq's English word frequencies, kept in the cache folder (unspin.cache)."""
+
+    def build() -> dict[str, float]:
+        from wordfreq import get_frequency_dict
+
+        return get_frequency_dict("en")
+
+    def write(frequencies: dict[str, float], folder: Path) -> None:
+        write_words(folder / "words.txt", list(frequencies))
+        write_arrays(folder, values=np.fromiter(frequencies.values(), dtype=np.float64))
+
+    def read(folder: Path) -> dict[str, float]:
+        values = read_arrays(folder, "values")["values"].tolist()
+        return dict(zip(read_words(folder / "words.txt"), values, strict=True))
+
+    return cached("wordfreq", sources_key([wordfreq_path()], 1), build, write, read)
+
+
 def reverse_sources() -> list[Path]:
     """Every file the default reverse index is built from."""
     names = [*WORDY_FILES, "ppdb1-xxxl-lexical-synonyms.mwa.tsv", "roget1911-groups.tsv"]
@@ -392,12 +420,9 @@ class ReverseIndex:
     @classmethod
     def bundled(cls, frequencies: dict[str, float]) -> ReverseIndex:
         """The index of the installed resources, built once and kept in the cache folder."""
-        import wordfreq
-
         key = sources_key(
-            reverse_sources(),
+            [*reverse_sources(), wordfreq_path()],
             REVERSE_FORMAT,
-            getattr(wordfreq, "__version__", ""),
             (MAX_PHRASE_WORDS, MIN_PPDB_ZIPF, MAX_ROGET_GROUP),
         )
         return cached(
@@ -467,7 +492,7 @@ class Lexicon:
         The default index is built once and kept in the cache folder (unspin.cache): indexing
         millions of links takes seconds, reading them back a fraction of one.
         """
-        frequencies = get_frequency_dict("en")
+        frequencies = word_frequencies()
         if tortured_pairs is None:
             index = ReverseIndex.bundled(frequencies)
         else:

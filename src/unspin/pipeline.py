@@ -9,7 +9,7 @@ from unspin.candidates import ProfileLike, propose, sentence_words
 from unspin.config import Config
 from unspin.decide import topic_vectors
 from unspin.document import Decision, Document
-from unspin.fingerprint import FingerprintHit, FingerprintIndex
+from unspin.fingerprint import FingerprintHit, FingerprintIndex, FingerprintRule
 from unspin.language import not_english_reason
 from unspin.lexicon import Lexicon
 from unspin.logistic import sigmoid
@@ -178,18 +178,23 @@ _EXPLANATION = re.compile(r"https?:|\be\.g\.|\bi\.e\.|\bsee\b|‘")
 
 
 def screened(index: FingerprintIndex) -> FingerprintIndex:
+    """`index` less the rules that would misfire on clean text (see `screened_rules`)."""
+    return FingerprintIndex(screened_rules(index.rules))
+
+
+def screened_rules(rules: Sequence[FingerprintRule]) -> list[FingerprintRule]:
     """Drop known-phrase rules that would misfire on clean text.
 
     A tortured phrase that is itself the expected form of another rule is a real term
     ("cloud computing"), and an expected value that is an explanation or garbled
     ("computer-aided (e.g., design cad)" for "be that as it") is not a restoration.
     """
-    terms = {rule.expected.lower() for rule in index.rules}
-    return FingerprintIndex(
+    terms = {rule.expected.lower() for rule in rules}
+    return [
         rule
-        for rule in index.rules
+        for rule in rules
         if rule.tortured.lower() not in terms and not _EXPLANATION.search(rule.expected)
-    )
+    ]
 
 
 def _with_articles(text: str, spans: Sequence[Span]) -> list[Span]:

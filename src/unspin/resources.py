@@ -81,11 +81,12 @@ class Resources:
 
     @cached_property
     def fingerprints(self):
-        from unspin.fingerprint import FingerprintIndex
-        from unspin.pipeline import screened
+        from unspin.fingerprint import FingerprintIndex, pair_rules
+        from unspin.phrases import tortured_pairs
+        from unspin.pipeline import screened_rules
 
-        with self._lock:
-            return screened(FingerprintIndex.bundled(self.phrases))
+        with self._lock:  # one automaton, built from the screened rules only
+            return FingerprintIndex(screened_rules(pair_rules(tortured_pairs(self.phrases))))
 
     @cached_property
     def terms(self):
