@@ -113,3 +113,19 @@ def read_arrays(folder: Path, *names: str, mmap: bool = False) -> dict[str, np.n
     return {
         name: np.load(folder / f"{name}.npy", mmap_mode="r" if mmap else None) for name in names
     }
+
+
+def cached_frequencies(
+    name: str, key: str, build: Callable[[], dict[str, float]]
+) -> dict[str, float]:
+    """`cached` for a table of word (or word pair) -> number, in the table's own order."""
+
+    def write(table: dict[str, float], folder: Path) -> None:
+        write_words(folder / "words.txt", list(table))
+        write_arrays(folder, values=np.fromiter(table.values(), dtype=np.float64, count=len(table)))
+
+    def read(folder: Path) -> dict[str, float]:
+        values = read_arrays(folder, "values")["values"].tolist()
+        return dict(zip(read_words(folder / "words.txt"), values, strict=True))
+
+    return cached(name, key, build, write, read)

@@ -18,7 +18,15 @@ from pathlib import Path
 import numpy as np
 from lemminflect import getAllInflections, getAllLemmas, getInflection
 
-from unspin.cache import cached, read_arrays, read_words, sources_key, write_arrays, write_words
+from unspin.cache import (
+    cached,
+    cached_frequencies,
+    read_arrays,
+    read_words,
+    sources_key,
+    write_arrays,
+    write_words,
+)
 from unspin.logistic import LogisticModel
 
 MYTHES_PATH = Path("/usr/share/mythes/th_en_US_v2.dat")
@@ -346,15 +354,7 @@ def word_frequencies() -> dict[str, float]:
 
         return get_frequency_dict("en")
 
-    def write(frequencies: dict[str, float], folder: Path) -> None:
-        write_words(folder / "words.txt", list(frequencies))
-        write_arrays(folder, values=np.fromiter(frequencies.values(), dtype=np.float64))
-
-    def read(folder: Path) -> dict[str, float]:
-        values = read_arrays(folder, "values")["values"].tolist()
-        return dict(zip(read_words(folder / "words.txt"), values, strict=True))
-
-    return cached("wordfreq", sources_key([wordfreq_path()], 1), build, write, read)
+    return cached_frequencies("wordfreq", sources_key([wordfreq_path()], 1), build)
 
 
 def reverse_sources() -> list[Path]:

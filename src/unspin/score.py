@@ -81,20 +81,11 @@ def read_bigrams(path: str | None = None) -> dict[str, float]:
     """symspellpy's frequent English bigrams: "w1 w2" -> log10 count."""
     from pathlib import Path
 
-    from unspin.cache import cached, read_arrays, read_words, sources_key, write_arrays, write_words
+    from unspin.cache import cached_frequencies, sources_key
 
     source = path or default_bigram_path()
-
-    def write(bigrams: dict[str, float], folder: Path) -> None:
-        write_words(folder / "pairs.txt", list(bigrams))
-        write_arrays(folder, counts=np.fromiter(bigrams.values(), dtype=np.float64))
-
-    def read(folder: Path) -> dict[str, float]:
-        counts = read_arrays(folder, "counts")["counts"].tolist()
-        return dict(zip(read_words(folder / "pairs.txt"), counts, strict=True))
-
-    key = sources_key([Path(source)], 1)
-    return cached("bigrams", key, lambda: _read_bigrams(source), write, read)
+    key = sources_key([Path(source)], 2)
+    return cached_frequencies("bigrams", key, lambda: _read_bigrams(source))
 
 
 @dataclass
