@@ -212,7 +212,6 @@ class PhraseTable:
     `rows` lists, slot after slot, the spun wording and then each original, as row numbers.
     """
 
-    phrases: list[str]
     rows: np.ndarray
     first_unigram: np.ndarray  # log P(first word)
     unigram: np.ndarray  # summed log P(word) over the words
@@ -229,12 +228,10 @@ class PhraseTable:
             for slot in slots
             for phrase in (slot.spun, *slot.originals)
         ]
-        phrases = list(index)
-        split = [phrase.split() for phrase in phrases]
+        split = [phrase.split() for phrase in index]
         words = sorted({word for phrase in split for word in phrase})
         unigram = dict(zip(words, lm.logp_many(words, [()] * len(words)), strict=True))
         return cls(
-            phrases,
             np.array(rows, dtype=np.int64),
             np.array([unigram[phrase[0]] for phrase in split]),
             np.array([sum(unigram[word] for word in phrase) for phrase in split]),

@@ -233,10 +233,6 @@ class NgramModel:
 
     # ------------------------------------------------------------------ batched queries
 
-    def ids(self, words: Sequence[str]) -> np.ndarray:
-        get = self.vocabulary.get
-        return np.fromiter((get(w, UNK_ID) for w in words), dtype=np.int64, count=len(words))
-
     def _reset_at_marks(self, rows: np.ndarray) -> np.ndarray:
         """A sentence mark inside a history starts it afresh: the mark becomes <s>, and the
         words before it are dropped (-1), as the model was counted sentence by sentence."""

@@ -61,9 +61,10 @@ class Analyzer:
         sections = split_sections(text, self.config.section_words)
         if len(sections) == 1:
             return self.report(self.document(text, profile, progress))
-        total = sum(len(section.split()) for _, section in sections)
+        sizes = [len(section.split()) for _, section in sections]
+        total = sum(sizes)
         parts, done = [], 0
-        for offset, section in sections:
+        for (offset, section), size in zip(sections, sizes, strict=True):
             section_progress = None
             if progress is not None:
 
@@ -71,7 +72,7 @@ class Analyzer:
                     progress(min(before + words, total), total)
 
             parts.append((offset, self.report(self.document(section, profile, section_progress))))
-            done += len(section.split())
+            done += size
         return merge_reports(text, parts)
 
     def document(
