@@ -435,9 +435,11 @@ class ReverseIndex:
 
     def get(self, spun: str, default=None) -> dict[str, int] | None:
         at = self.ids.get(spun)
-        if at is None or self.starts[at] == self.starts[at + 1]:
+        if at is None:
             return default
         a, b = int(self.starts[at]), int(self.starts[at + 1])
+        if a == b:
+            return default
         phrases = self.phrases
         return {
             phrases[o]: bit
@@ -453,8 +455,10 @@ class ReverseIndex:
     def __contains__(self, spun: object) -> bool:
         return isinstance(spun, str) and self.get(spun) is not None
 
-    def synonym_counts(self) -> dict[str, int]:
-        return {self.phrases[i]: int(self.counts[i]) for i in np.flatnonzero(self.counts)}
+    def synonym_count(self, phrase: str) -> int:
+        """How many synonyms the resources list for `phrase` as an original (0 if unknown)."""
+        at = self.ids.get(phrase)
+        return 0 if at is None else int(self.counts[at])
 
 
 @dataclass
@@ -462,7 +466,6 @@ class Lexicon:
     """Reverse thesaurus plus the word-form helpers needed to use it on inflected text."""
 
     reverse: ReverseIndex
-    synonym_counts: dict[str, int]
     embeddings: Embeddings
     channel: LogisticModel
     frequencies: dict[str, float]
@@ -499,7 +502,6 @@ class Lexicon:
             index = ReverseIndex.from_links(*build_reverse(frequencies, tortured_pairs))
         return cls(
             reverse=index,
-            synonym_counts=index.synonym_counts(),
             embeddings=Embeddings.load(),
             channel=channel or LogisticModel.bundled("channel", CHANNEL_FEATURES),
             frequencies=frequencies,
@@ -598,7 +600,7 @@ class Lexicon:
                     similarity[row] = float(unit @ spun_unit)
                     missing[row] = 0.0
         counts = [
-            self.synonym_counts.get(o) or self.synonym_counts.get(o.split()[0], 0)
+            self.reverse.synonym_count(o) or self.reverse.synonym_count(o.split()[0])
             for o in originals
         ]
         n = len(originals)
