@@ -57,6 +57,7 @@ from unspin.simulate import FITTING_FAMILIES, HELD_OUT, Family, SpunText, spin_c
 
 FALSE_EDIT_BUDGET = 0.5  # per 1,000 words of clean text, for the acceptance threshold
 DOCUMENT_FIXED = {"fingerprint_rate": 400.0}  # simulated text has no tortured phrases
+NO_DOCUMENT_MODEL = LogisticModel(DOCUMENT_FEATURES, tuple(0.0 for _ in DOCUMENT_FEATURES), 0.0)
 
 
 def samples(seed: int, articles: int | None, data: Path) -> list[str]:
@@ -138,6 +139,34 @@ def fit_channel(resources: Resources, spun: list[SpunText]) -> LogisticModel:
     return LogisticModel.fit(CHANNEL_FEATURES, arrays, np.array(labels), l2=1.0)
 
 
+def fit_decoder(docs: list[Document], labels: list) -> tuple[LogisticModel, LogisticModel]:
+    """The occurrence model (ranking) and the decision model (is the best original right?)."""
+    y = np.concatenate([row for doc_labels in labels for row in doc_labels])
+    occurrence = LogisticModel.fit(
+        OCCURRENCE_FEATURES, stacked(docs, OCCURRENCE_FEATURES), y, fixed=FIXED_WEIGHTS
+    )
+    decision_rows: dict[str, list] = defaultdict(list)
+    slot_labels = []
+    for doc, doc_labels in zip(docs, labels, strict=True):
+        rank(doc.slots, occurrence)
+        doc.spin_rate = estimate_rate(doc)
+        if not doc.slots:
+            continue
+        for name, values in decision_columns(doc).items():
+            decision_rows[name].append(values)
+        slot_labels += [
+            float(row[int(np.argmax(s.log_odds))])
+            for s, row in zip(doc.slots, doc_labels, strict=True)
+        ]
+    decision = LogisticModel.fit(
+        DECISION_FEATURES,
+        {k: np.concatenate(v) for k, v in decision_rows.items()},
+        np.array(slot_labels),
+        fixed=FIXED_WEIGHTS,
+    )
+    return occurrence, decision
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=None, help="use only the first N")
@@ -178,34 +207,8 @@ def main() -> None:
 
     docs = spun_docs + clean_docs
     labels = [*spun_labels, *[[np.zeros(len(s.originals)) for s in d.slots] for d in clean_docs]]
-    y = np.concatenate([row for doc_labels in labels for row in doc_labels])
-    occurrence = LogisticModel.fit(
-        OCCURRENCE_FEATURES, stacked(docs, OCCURRENCE_FEATURES), y, fixed=FIXED_WEIGHTS
-    )
-    decision_rows: dict[str, list] = defaultdict(list)
-    slot_labels = []
-    for doc, doc_labels in zip(docs, labels, strict=True):
-        rank(doc.slots, occurrence)
-        doc.spin_rate = estimate_rate(doc)
-        if not doc.slots:
-            continue
-        for name, values in decision_columns(doc).items():
-            decision_rows[name].append(values)
-        slot_labels += [
-            float(row[int(np.argmax(s.log_odds))])
-            for s, row in zip(doc.slots, doc_labels, strict=True)
-        ]
-    decision = LogisticModel.fit(
-        DECISION_FEATURES,
-        {k: np.concatenate(v) for k, v in decision_rows.items()},
-        np.array(slot_labels),
-    )
-    models = Models(
-        occurrence,
-        decision,
-        LogisticModel(DOCUMENT_FEATURES, tuple(0.0 for _ in DOCUMENT_FEATURES), 0.0),
-        0.0,
-    )
+    occurrence, decision = fit_decoder(docs, labels)
+    models = Models(occurrence, decision, NO_DOCUMENT_MODEL, 0.0)
     for doc in docs:
         apply_decision_model(doc, models)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from unspin.candidates import TermIndex, sentence_words
 from unspin.decide import neighbours, topic_vectors
 from unspin.fingerprint import FingerprintIndex
@@ -144,8 +146,6 @@ def test_indefinite_article_follows_the_restored_word():
 
 
 def _slot(start: int, end: int, accept: float, original: str = "x"):
-    import numpy as np
-
     from unspin.document import Slot
 
     slot = Slot(sentence=0, start=start, end=end, first=start, last=end, spun="s")
@@ -169,3 +169,31 @@ def test_choice_takes_the_best_set_of_non_overlapping_rewrites():
     assert [d.original for d in chosen] == ["one", "two"]  # 1.5 + 1.0 beats 2.0
     assert [d.original for d in choose(doc, threshold=2.2)] == ["a phrase"]
     assert choose(doc, threshold=5.0) == []
+
+
+def test_a_fixed_prior_enters_the_decision_once_at_its_fixed_weight(analyzer):
+    """A known term's +6 must not flow through the fitted weights of the decision model too
+    (fitted on simulation, which has no known terms, they could shrink or reverse it)."""
+    from unspin.decide import FIXED_WEIGHTS, OCCURRENCE_FEATURES, decision_columns
+    from unspin.document import Document, Slot
+
+    models = analyzer.resources.decoder.models
+
+    def slot(known: float) -> Slot:
+        made = Slot(sentence=0, start=0, end=1, first=0, last=1, spun="profound")
+        for original in ("deep", "intense"):
+            made.add(original, 0, 0.0, "thesaurus")
+        made.columns = {name: np.array([0.5, 0.5]) for name in OCCURRENCE_FEATURES}
+        made.columns["known_term"] = np.array([known, 0.0])
+        made.columns["profile"] = np.zeros(2)
+        made.log_odds = models.occurrence.log_odds(made.columns)
+        return made
+
+    doc = Document(text="", tokens=[], sentences=[[0]], spin_rate=0.1)
+    doc.slots = [slot(0.0), slot(1.0)]
+    columns = decision_columns(doc)
+    assert np.argmax(doc.slots[1].log_odds) == 0  # the prior puts "deep" first
+    assert np.allclose(columns["margin"], columns["margin"][0])
+    assert np.allclose(columns["spun_logit"], columns["spun_logit"][0])
+    accept = models.decision.log_odds(columns)
+    assert abs(accept[1] - accept[0] - FIXED_WEIGHTS["known_term"]) < 1e-9

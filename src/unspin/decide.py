@@ -53,19 +53,17 @@ POOLED_FEATURES = (
     "original_deficit",  # log10 of the original's rate here over its usual rate (missing: low)
 )
 OCCURRENCE_FEATURES = (*LOCAL_FEATURES, *POOLED_FEATURES)
-# The decision model judges only each slot's best-ranked original: is it right?
-DECISION_FEATURES = (
-    "occurrence",  # the occurrence model's log-odds of the best original
-    "margin",  # ... minus that of the runner-up: a clear winner is more often right
+# The decision model judges only each slot's best-ranked original: is it right? It sees that
+# original's own named features, not only the occurrence model's verdict (a weighted sum of the
+# same features, so not a feature of its own): the occurrence model is fitted to rank, and leans
+# on what separates the fitting spinners' candidates; the decision model weighs the same evidence
+# for whether anything was spun at all.
+SLOT_FEATURES = (
+    "margin",  # occurrence log-odds of the best original minus the runner-up's
     "spun_logit",  # logit of the slot's spun mass: is anything here spun at all?
     "rate_logit",  # logit of the document's estimated spin rate
-    "spun_count",
-    "pair_top",
-    "pair_gain",
-    "name",
-    "length_change",
-    "derived",
 )
+DECISION_FEATURES = (*SLOT_FEATURES, *OCCURRENCE_FEATURES)  # the rest: of the best original
 # Priors a simulation cannot teach (it has no profiles and no real tortured phrases): fixed.
 FIXED_WEIGHTS = {"known_term": 6.0, "profile": 3.0}
 
@@ -387,22 +385,32 @@ NO_RUNNER_UP_MARGIN = 5.0  # a single candidate wins by this much
 ALTERNATIVE_MARGIN = 2.0  # runners-up within this many log-odds are shown as alternatives
 
 
+def learned_log_odds(slot: Slot) -> np.ndarray:
+    """Occurrence log-odds without the fixed priors (FIXED_WEIGHTS).
+
+    The decision model adds those priors once, at their fixed weight; fed through its fitted
+    weights they would be rescaled by whatever the simulation taught it, or even reversed.
+    """
+    prior = sum(weight * slot.columns[name] for name, weight in FIXED_WEIGHTS.items())
+    return slot.log_odds - prior
+
+
 def decision_columns(doc: Document) -> dict[str, np.ndarray]:
     """DECISION_FEATURES of every slot's best-ranked original (rows follow doc.slots)."""
     rate_logit = logit(min(max(doc.spin_rate, 0.005), 0.95))
     rows: dict[str, list[float]] = {name: [] for name in DECISION_FEATURES}
     for slot in doc.slots:
-        order = np.argsort(-slot.log_odds)
-        top = int(order[0])
-        rows["occurrence"].append(float(slot.log_odds[top]))
+        top = int(np.argmax(slot.log_odds))
+        learned = learned_log_odds(slot)
         rows["margin"].append(
-            float(slot.log_odds[top] - slot.log_odds[order[1]])
-            if len(order) > 1
+            float(learned[top] - np.delete(learned, top).max())
+            if len(learned) > 1
             else NO_RUNNER_UP_MARGIN
         )
-        rows["spun_logit"].append(logit(min(max(spun_mass(slot), 0.001), 0.999)))
+        mass = min(float(np.sum(sigmoid(learned))), 1.0)
+        rows["spun_logit"].append(logit(min(max(mass, 0.001), 0.999)))
         rows["rate_logit"].append(rate_logit)
-        for name in DECISION_FEATURES[4:]:
+        for name in OCCURRENCE_FEATURES:
             rows[name].append(float(slot.columns[name][top]))
     return {name: np.array(values, dtype=float) for name, values in rows.items()}
 
