@@ -171,6 +171,21 @@ def test_choice_takes_the_best_set_of_non_overlapping_rewrites():
     assert choose(doc, threshold=5.0) == []
 
 
+def test_the_bar_for_a_rewrite_falls_with_the_evidence_that_the_text_is_spun():
+    from unspin.decide import rewrite_threshold
+
+    strict, floor = 1.25, 0.0
+    assert rewrite_threshold(strict, floor, None) == strict  # no verdict (too short)
+    assert rewrite_threshold(strict, floor, 0.3) == strict  # reads as clean
+    assert rewrite_threshold(strict, floor, 0.5) == strict
+    barely = rewrite_threshold(strict, floor, 0.6)  # logit(0.6) = 0.405
+    assert abs(barely - (strict - 0.4055)) < 1e-3
+    assert rewrite_threshold(strict, floor, 0.9) == floor  # logit(0.9) = 2.2 > strict
+    assert rewrite_threshold(strict, floor, 0.999) == floor
+    # A user's own strict bar below even odds is never raised.
+    assert rewrite_threshold(-1.0, floor, 0.999) == -1.0
+
+
 def test_a_fixed_prior_enters_the_decision_once_at_its_fixed_weight(analyzer):
     """A known term's +6 must not flow through the fitted weights of the decision model too
     (fitted on simulation, which has no known terms, they could shrink or reverse it)."""

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 from unspin.candidates import ProfileLike, propose, sentence_words
 from unspin.config import Config
-from unspin.decide import topic_vectors
+from unspin.decide import rewrite_threshold, topic_vectors
 from unspin.document import Decision, Document
 from unspin.fingerprint import FingerprintHit, FingerprintIndex, FingerprintRule
 from unspin.language import not_english_reason
@@ -103,10 +103,8 @@ class Analyzer:
         elif reason := not_english_reason(text):
             doc.judged = False
             doc.notes.append(reason)
-        # Rewrites need the calibrated (strict) odds in a text that reads as clean, and only
-        # even odds in one judged spun: there, most candidates that fit better are right.
-        spun = doc.judged and doc.spin_score >= 0.5
-        threshold = min(self.config.spun_threshold, strict) if spun else strict
+        verdict = doc.spin_score if doc.judged else None
+        threshold = rewrite_threshold(strict, self.config.spun_threshold, verdict)
         decoder.settle(doc, threshold, self.config.rescoring_passes)
         if progress is not None:
             progress(doc.word_count, doc.word_count)
