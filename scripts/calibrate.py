@@ -34,6 +34,7 @@ from unspin.config import Config
 from unspin.corpora import SHARED_DATA, read_wikinews
 from unspin.decide import (
     DECISION_FEATURES,
+    DECISION_FIXED,
     DOCUMENT_FEATURES,
     FIXED_WEIGHTS,
     OCCURRENCE_FEATURES,
@@ -162,7 +163,7 @@ def fit_decoder(docs: list[Document], labels: list) -> tuple[LogisticModel, Logi
         DECISION_FEATURES,
         {k: np.concatenate(v) for k, v in decision_rows.items()},
         np.array(slot_labels),
-        fixed=FIXED_WEIGHTS,
+        fixed=DECISION_FIXED,
     )
     return occurrence, decision
 

@@ -24,7 +24,7 @@ class Config:
     # log-odds a rewrite needs; None takes the calibrated value from weights.json (set for a
     # false-edit budget on clean text) ...
     threshold: float | None = None
-    spun_threshold: float = 0.0  # ... and in a document judged spun: even odds
+    spun_threshold: float = 0.0  # ... the lowest it falls to in a text judged spun: even odds
     profile_prior: float = 4.0  # channel log-odds of a pair listed in a loaded profile
 
     def __post_init__(self) -> None:
