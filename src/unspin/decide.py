@@ -369,10 +369,10 @@ def rank(slots: Sequence[Slot], occurrence: LogisticModel) -> None:
         slot.log_odds = occurrence.log_odds(slot.columns)
 
 
-def spun_mass(slot: Slot) -> float:
+def spun_mass(log_odds: np.ndarray) -> float:
     """P(the slot's words were spun): the occurrence model's probabilities of all its
     candidates together (they are rival explanations of one rewrite), at most 1."""
-    return min(float(np.sum(sigmoid(slot.log_odds))), 1.0)
+    return min(float(np.sum(sigmoid(log_odds))), 1.0)
 
 
 def estimate_rate(doc: Document) -> float:
@@ -381,7 +381,7 @@ def estimate_rate(doc: Document) -> float:
     for slot in doc.slots:
         if slot.log_odds is None or not len(slot.log_odds):
             continue
-        p = spun_mass(slot)
+        p = spun_mass(slot.log_odds)
         for position in range(slot.start, slot.end):
             key = (slot.sentence, position)
             best[key] = max(best.get(key, 0.0), p / (slot.end - slot.start))
@@ -414,8 +414,7 @@ def decision_columns(doc: Document) -> dict[str, np.ndarray]:
             if len(learned) > 1
             else NO_RUNNER_UP_MARGIN
         )
-        mass = min(float(np.sum(sigmoid(learned))), 1.0)
-        rows["spun_logit"].append(logit(min(max(mass, 0.001), 0.999)))
+        rows["spun_logit"].append(logit(min(max(spun_mass(learned), 0.001), 0.999)))
         rows["rate_logit"].append(rate_logit)
         for name in OCCURRENCE_FEATURES:
             rows[name].append(float(slot.columns[name][top]))
