@@ -212,3 +212,26 @@ def test_a_fixed_prior_enters_the_decision_once_at_its_fixed_weight(analyzer):
     assert np.allclose(columns["spun_logit"], columns["spun_logit"][0])
     accept = models.decision.log_odds(columns)
     assert abs(accept[1] - accept[0] - FIXED_WEIGHTS["known_term"]) < 1e-9
+
+
+def test_pooled_evidence_follows_the_rescored_context(analyzer):
+    """After rescoring with restored neighbours, each pair's pooled context gain is the mean of
+    its occurrences' current gains, not the gains of the first pass."""
+    text = (
+        "The minister advised reporters that the White Home mentioned extra individuals. "
+        "Officials advised reporters that the White Home mentioned the plan. "
+        "The White Home mentioned that individuals can be evacuated earlier than the storm."
+    )
+    doc = analyzer.document(text)
+    assert doc.decisions  # the rescoring pass ran
+    by_form: dict[str, list] = {}
+    for slot in doc.slots:
+        by_form.setdefault(slot.spun, []).append(slot)
+    for slots in by_form.values():
+        gains: dict[str, list[float]] = {}
+        for slot in slots:
+            for original, gain in zip(slot.originals, slot.columns["lm_gain"], strict=True):
+                gains.setdefault(original, []).append(float(gain))
+        for slot in slots:
+            expected = [np.mean(gains[original]) for original in slot.originals]
+            assert np.allclose(slot.columns["pair_gain"], expected)

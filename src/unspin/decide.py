@@ -315,8 +315,11 @@ def local_columns(slot: Slot, doc: Document, lm: ContextModel) -> dict[str, np.n
 # --------------------------------------------------------------------------- pooled features
 
 
-def pool(doc: Document, lexicon: Lexicon) -> None:
-    """POOLED_FEATURES: what every occurrence of the same spun form says together."""
+def pool(doc: Document, lexicon: Lexicon, forms: set[str] | None = None) -> None:
+    """POOLED_FEATURES: what every occurrence of the same spun form says together.
+
+    `forms` limits the work to those spun forms (the ones whose occurrences were rescored).
+    """
     total = max(doc.word_count, 1)
     counts: dict[str, int] = defaultdict(int)
     for sentence in range(len(doc.sentences)):
@@ -333,6 +336,8 @@ def pool(doc: Document, lexicon: Lexicon) -> None:
         return deficits[original]
 
     for spun, slots in occurrences.items():
+        if forms is not None and spun not in forms:
+            continue
         gains: dict[str, list[float]] = defaultdict(list)
         tops: dict[str, int] = defaultdict(int)
         for slot in slots:
@@ -543,10 +548,13 @@ class Decoder:
         for _ in range(passes):
             if not doc.decisions:
                 break
-            # Only slots with a rewrite within the model's context on either side change.
+            # Only slots with a rewrite within the model's context on either side change; their
+            # new context gains change the pooled evidence of every slot of the same spun form.
             rescored = near_rewrites(doc, self.lm)
             self.score(doc, restored_words(doc.decisions), slots=rescored)
-            rank(rescored, self.models.occurrence)
+            forms = {slot.spun for slot in rescored}
+            pool(doc, self.lexicon, forms)
+            rank([slot for slot in doc.slots if slot.spun in forms], self.models.occurrence)
             apply_decision_model(doc, self.models)
             doc.decisions = choose(doc, threshold)
 
