@@ -2,9 +2,11 @@
 
     nice .venv/bin/python scripts/build_lm.py [--data DIR] [--out src/unspin/data/lm]
 
-Reads every English Wikipedia part (CC BY-SA 3.0), never Wikinews: its held-out quarter is
-evaluation text and the rest is what scripts/calibrate.py fits the decision models on, and a
-language model that has seen those sentences would make their originals look too likely there.
+Reads the English Wikipedia parts (CC BY-SA 3.0) except the two slices of articles that
+`unspin.corpora.wikipedia_split` reserves for fitting and evaluation, and never Wikinews: its
+held-out quarter is evaluation text and the rest is what scripts/calibrate.py fits the decision
+models on, and a language model that has seen those sentences would make their originals look
+too likely there.
 Tokenises them as the decoder does (unspin.corpora.sentences),
 counts n-grams, estimates interpolated modified Kneser-Ney, prunes rare n-grams by count to fit
 the package size budget and writes memory-mappable arrays. Deterministic: the same data and
@@ -37,8 +39,11 @@ def log(message: str, started: float) -> None:
 
 
 def training_sentences(data_dir: Path, wikipedia_parts: int | None) -> Iterator[list[str]]:
-    """Sentences of the Wikipedia articles (no Wikinews: see the module docstring)."""
-    for article in corpora.read_wikipedia(data_dir, slice(wikipedia_parts)):
+    """Sentences of the language-model slice of Wikipedia (see the module docstring)."""
+    articles = corpora.read_wikipedia(
+        data_dir, slice(wikipedia_parts), corpora.WikipediaSplit.LANGUAGE_MODEL
+    )
+    for article in articles:
         yield from corpora.sentences(article.text)
 
 
@@ -90,7 +95,9 @@ def main() -> None:
         "min_counts": min_counts,
         "max_vocab": args.max_vocab,
         "min_word_count": args.min_word_count,
-        "sources": ["Wikipedia 2015 extract (CC BY-SA 3.0)"],
+        "sources": [
+            "Wikipedia 2015 extract (CC BY-SA 3.0), without the fitting and evaluation slices"
+        ],
         "command": command,
         "build_seconds": round(time.perf_counter() - started, 1),
     }

@@ -2,7 +2,12 @@
 
 Wikinews articles are news prose, the genre content farms spin. A fixed quarter of them (by a hash
 of the article id) is held out for evaluation: no model, weight or language-model count may come
-from those articles. The rest, and the Wikipedia extract, may be used for fitting.
+from those articles. The rest may be used for fitting.
+
+The Wikipedia extract trains the language model, except two fixed slices of its articles (by a
+hash of the id, one in 64 each): encyclopedia prose the language model has never seen, one slice
+to fit the decision models on, one to measure on. A model fitted on sentences its language model
+was trained on would learn that originals fit their context better than they do in new text.
 """
 
 from __future__ import annotations
@@ -10,8 +15,11 @@ from __future__ import annotations
 import hashlib
 import json
 import lzma
-from collections.abc import Iterator
+import random
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from unspin.tokenize import _SENTENCE_END, _TOKEN
@@ -31,6 +39,28 @@ class Article:
 def is_heldout_news(article_id: str) -> bool:
     """True for the evaluation quarter of the Wikinews articles (never fit on these)."""
     return int(hashlib.sha256(str(article_id).encode()).hexdigest(), 16) % 4 == 0
+
+
+class WikipediaSplit(StrEnum):
+    """Which use a Wikipedia article is reserved for."""
+
+    LANGUAGE_MODEL = "language-model"
+    FITTING = "fitting"
+    EVALUATION = "evaluation"
+
+
+WIKIPEDIA_SLICES = 64  # one slice each for fitting and evaluation, the rest for the LM
+
+
+def wikipedia_split(article_id: str) -> WikipediaSplit:
+    """The fixed use of one Wikipedia article (a hash of its id, independent of file order)."""
+    bucket = int(hashlib.sha256(f"wikipedia:{article_id}".encode()).hexdigest(), 16)
+    bucket %= WIKIPEDIA_SLICES
+    if bucket == 0:
+        return WikipediaSplit.FITTING
+    if bucket == 1:
+        return WikipediaSplit.EVALUATION
+    return WikipediaSplit.LANGUAGE_MODEL
 
 
 def _rows(path: Path) -> Iterator[dict]:
@@ -53,14 +83,57 @@ def read_wikinews(data_dir: Path = SHARED_DATA, heldout: bool | None = None) -> 
     ]
 
 
-def read_wikipedia(data_dir: Path = SHARED_DATA, parts: slice = slice(None)) -> Iterator[Article]:
-    """Articles of the Wikipedia extract, part by part (each part is ~3,200 articles)."""
+def read_wikipedia(
+    data_dir: Path = SHARED_DATA,
+    parts: slice = slice(None),
+    split: WikipediaSplit | None = None,
+) -> Iterator[Article]:
+    """Articles of the Wikipedia extract, part by part (each part is ~3,200 articles).
+
+    `split` keeps only the articles reserved for that use; None reads them all.
+    """
     paths = sorted(data_dir.glob(WIKIPEDIA_GLOB))[parts]
     if not paths:
         raise FileNotFoundError(f"no {WIKIPEDIA_GLOB} under {data_dir}")
     for path in paths:
         for row in _rows(path):
-            yield Article(str(row["id"]), row.get("title", ""), row["text"])
+            article_id = str(row["id"])
+            if split is None or wikipedia_split(article_id) == split:
+                yield Article(article_id, row.get("title", ""), row["text"])
+
+
+PARAGRAPH_BREAK = re.compile(r"\n\s*")  # blank lines in Wikinews, line breaks in Wikipedia
+LONG_SAMPLE_WORDS = 900
+
+
+def paragraphs(article: Article, min_words: int = 15) -> list[str]:
+    """The article's paragraphs of at least `min_words` words (headings and captions dropped)."""
+    return [p for p in PARAGRAPH_BREAK.split(article.text) if len(p.split()) >= min_words]
+
+
+def long_sample(article: Article) -> str:
+    """The article's first paragraphs up to just over LONG_SAMPLE_WORDS words."""
+    taken, words = [], 0
+    for paragraph in paragraphs(article):
+        taken.append(paragraph)
+        words += len(paragraph.split())
+        if words > LONG_SAMPLE_WORDS:
+            break
+    return "\n\n".join(taken)
+
+
+def article_samples(articles: Iterable[Article], seed: int) -> list[str]:
+    """A short sample (one or two paragraphs, seeded) and a long one of each article."""
+    rng = random.Random(seed)
+    found = []
+    for article in articles:
+        kept = paragraphs(article)
+        if not kept:
+            continue
+        start = rng.randrange(len(kept))
+        found.append("\n\n".join(kept[start : start + rng.choice((1, 2))]))
+        found.append(long_sample(article))
+    return found
 
 
 def sentences(text: str) -> Iterator[list[str]]:

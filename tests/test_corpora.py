@@ -1,0 +1,60 @@
+"""The split of the clean corpora between language model, fitting and evaluation."""
+
+from __future__ import annotations
+
+import json
+import lzma
+from pathlib import Path
+
+import pytest
+
+from unspin import corpora
+from unspin.corpora import Article, WikipediaSplit
+
+
+@pytest.fixture()
+def wikipedia_dir(tmp_path: Path) -> Path:
+    """Two small extract parts in the shared data's layout (one article per JSONL line)."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for part in range(2):
+        rows = [
+            {"id": str(part * 1000 + i), "title": f"T{i}", "text": f"Article {part}-{i} text."}
+            for i in range(700)
+        ]
+        with lzma.open(folder / f"wikipedia_2015_part{part:02d}.jsonl.xz", "wt") as out:
+            out.writelines(json.dumps(row) + "\n" for row in rows)
+    return tmp_path
+
+
+def test_each_article_has_one_use_and_the_reserved_slices_are_small(wikipedia_dir: Path) -> None:
+    by_split = {
+        split: [a.id for a in corpora.read_wikipedia(wikipedia_dir, split=split)]
+        for split in WikipediaSplit
+    }
+    everything = [a.id for a in corpora.read_wikipedia(wikipedia_dir)]
+    assert sorted(sum(by_split.values(), [])) == sorted(everything)
+    for reserved in (WikipediaSplit.FITTING, WikipediaSplit.EVALUATION):
+        assert 0.005 < len(by_split[reserved]) / len(everything) < 0.04
+        # the use follows the id, not the file or the position in it
+        assert all(corpora.wikipedia_split(i) is reserved for i in by_split[reserved])
+    assert not set(by_split[WikipediaSplit.FITTING]) & set(by_split[WikipediaSplit.EVALUATION])
+    only_second_part = [
+        a.id for a in corpora.read_wikipedia(wikipedia_dir, slice(1, 2), WikipediaSplit.FITTING)
+    ]
+    assert only_second_part == [i for i in by_split[WikipediaSplit.FITTING] if int(i) >= 1000]
+
+
+def test_samples_keep_whole_paragraphs_of_either_layout() -> None:
+    paragraph = " ".join(["word"] * 200)
+    heading = "A short heading"
+    news = Article("n", "news", "\n\n".join([heading, *[paragraph] * 8]))
+    encyclopedia = Article("w", "wiki", "\n".join([heading, *[paragraph] * 8]))
+    for article in (news, encyclopedia):
+        short, long = corpora.article_samples([article], seed=3)
+        assert heading not in short and heading not in long
+        assert short.split("\n\n")[0] == paragraph
+        assert len(short.split("\n\n")) in (1, 2)
+        # just over the long sample's size, in whole paragraphs
+        assert long.split("\n\n") == [paragraph] * 5
+    assert corpora.article_samples([Article("e", "empty", heading)], seed=3) == []
