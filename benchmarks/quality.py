@@ -10,10 +10,12 @@ so two runs of the same code print the same quality numbers; only the timings mo
 
 from __future__ import annotations
 
+import itertools
 import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from common import (
     Result,
@@ -52,7 +54,13 @@ from stages import (
 
 import unspin
 from unspin import Report
-from unspin.corpora import read_wikinews
+from unspin.corpora import (
+    LONG_SAMPLE_WORDS,
+    WikipediaSplit,
+    long_sample,
+    read_wikinews,
+    read_wikipedia,
+)
 from unspin.fingerprint import PhraseSet
 from unspin.resources import Resources
 from unspin.simulate import HELD_OUT, spin_corpus
@@ -76,6 +84,7 @@ SPINBOT_AUROC_TARGET = Target(0.97)
 NEWS_AUROC_TARGET = Target(0.99)
 PARAGRAPH_TARGET = Target(9, at_least=True)
 NEWS_SEED = 2026
+WIKIPEDIA_ARTICLES = 40
 
 # The paragraph of issue 10, spun in the style of a real content-farm spinner (12 swaps).
 FARM_SPUN = (
@@ -143,17 +152,20 @@ def stage_results(section: str, key: str, counts: StageCounts) -> list[Result]:
     ]
 
 
-def news_results(analyzer, data) -> list[Result]:
-    """Held-out Wikinews articles spun by the held-out spinner family, and the same unspun."""
-    articles = read_wikinews(data, heldout=True)
+def simulation_results(
+    analyzer,
+    section: str,
+    key: str,
+    texts: Sequence[str],
+    wer_target: Target | None,
+    auroc_target: Target | None,
+) -> list[Result]:
+    """Held-out clean texts spun by the held-out spinner family, and the same unspun."""
     lexicon = analyzer.resources.lexicon
-    spun = spin_corpus([a.text for a in articles], (HELD_OUT,), lexicon, seed=NEWS_SEED)
-    spun_docs, spun_reports = analyze_all(analyzer, [s.spun for s in spun], "news spun")
-    clean_docs, clean_reports = analyze_all(analyzer, [a.text for a in articles], "news clean")
-    section = (
-        f"News simulation ({len(articles)} held-out Wikinews articles, "
-        f"held-out spinner family '{HELD_OUT}')"
-    )
+    spun = spin_corpus(texts, (HELD_OUT,), lexicon, seed=NEWS_SEED)
+    spun_docs, spun_reports = analyze_all(analyzer, [s.spun for s in spun], f"{key} spun")
+    clean_docs, clean_reports = analyze_all(analyzer, texts, f"{key} clean")
+    section = f"{section}, held-out spinner family '{HELD_OUT}'"
     wer_spun = corpus_wer((s.spun, s.original) for s in spun)
     wer_restored = corpus_wer(
         (r.restored, s.original) for r, s in zip(spun_reports, spun, strict=True)
@@ -161,47 +173,74 @@ def news_results(analyzer, data) -> list[Result]:
     counts = StageCounts()
     for doc, sample in zip(spun_docs, spun, strict=True):
         counts += stage_counts(doc, units_from_edits(sample.spun, sample.edits))
-    words = sum(count_words(a.text) for a in articles)
+    words = sum(count_words(t) for t in texts)
     false_spans = sum(len(r.spans) for r in clean_reports)
     reports = [*clean_reports, *spun_reports]
     labels = [0] * len(clean_reports) + [1] * len(spun_reports)
     return [
         Result(
             section,
-            "news_wer_spun",
+            f"{key}_wer_spun",
             "WER spun vs original",
             wer_spun.rate,
             "percent",
             note=f"mean spin rate {sum(s.rate for s in spun) / len(spun):.2f}",
         ),
         Result(
-            section, "news_wer_restored", "WER restored vs original", wer_restored.rate, "percent"
+            section, f"{key}_wer_restored", "WER restored vs original", wer_restored.rate, "percent"
         ),
         Result(
             section,
-            "news_wer_reduction",
+            f"{key}_wer_reduction",
             "Relative WER reduction",
             relative_reduction(wer_spun.rate, wer_restored.rate),
             "percent",
-            NEWS_WER_REDUCTION_TARGET,
+            wer_target,
         ),
-        *stage_results(section, "news", counts),
+        *stage_results(section, key, counts),
         false_edit_result(
             section,
-            "news_false_spans_per_1k",
+            f"{key}_false_spans_per_1k",
             "False edits on the clean articles",
             false_spans,
             words,
         ),
         Result(
             section,
-            "news_detection_auroc",
+            f"{key}_detection_auroc",
             "Detection AUROC, spun vs clean",
             auroc([r.spin_score for r in reports], labels),
             "ratio",
-            NEWS_AUROC_TARGET,
+            auroc_target,
         ),
     ]
+
+
+def news_results(analyzer, data) -> list[Result]:
+    articles = read_wikinews(data, heldout=True)
+    return simulation_results(
+        analyzer,
+        f"News simulation: {len(articles)} held-out Wikinews articles",
+        "news",
+        [a.text for a in articles],
+        NEWS_WER_REDUCTION_TARGET,
+        NEWS_AUROC_TARGET,
+    )
+
+
+def wikipedia_results(analyzer, data, count: int) -> list[Result]:
+    """Encyclopedia prose the language model never saw (its evaluation slice)."""
+    articles = itertools.islice(read_wikipedia(data, split=WikipediaSplit.EVALUATION), count)
+    texts = [t for t in map(long_sample, articles) if t]
+    return simulation_results(
+        analyzer,
+        f"Encyclopedia simulation: the first ~{LONG_SAMPLE_WORDS} words of {len(texts)} "
+        "Wikipedia articles of the evaluation slice",
+        "wikipedia",
+        texts,
+        None,
+        None,
+    )
 
 
 def paragraph_results(analyzer) -> list[Result]:
@@ -460,6 +499,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "quick run: only the first N SpinBot pairs, N test phrases and N sampled train phrases",
     )
     parser.add_argument("--skip-news", action="store_true", help="leave out the news simulation")
+    parser.add_argument(
+        "--skip-wikipedia", action="store_true", help="leave out the encyclopedia simulation"
+    )
+    parser.add_argument(
+        "--weights", type=Path, help="fitted models from another weights file (A/B runs)"
+    )
     parser.add_argument("--skip-pps", action="store_true", help="leave out the PPS phrases")
     args = parser.parse_args(argv)
     check_limit(parser, args.limit)
@@ -469,7 +514,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     train_phrases = train_sample(phrases)[: args.limit]
 
     started = time.perf_counter()
-    analyzer = unspin.Analyzer(Resources(phrases=PhraseSet.TRAIN))
+    analyzer = unspin.Analyzer(Resources(phrases=PhraseSet.TRAIN, weights=args.weights))
     analyzer.analyze("Warm-up sentence so that resource loading is timed on its own.")
     load_seconds = time.perf_counter() - started
     analyze = analyzer.analyze
@@ -490,6 +535,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     results += paragraph_results(analyzer)
     if not args.skip_news:
         results += news_results(analyzer, args.data)
+    if not args.skip_wikipedia:
+        results += wikipedia_results(analyzer, args.data, WIKIPEDIA_ARTICLES)
 
     if args.skip_pps:
         test_phrases, train_phrases = [], []

@@ -1,12 +1,15 @@
-"""Fit unspin's models on simulated spinning of clean news, never on evaluation data.
+"""Fit unspin's models on simulated spinning of clean prose, never on evaluation data.
 
 Clean prose: the Wikinews articles outside the held-out evaluation quarter
-(`unspin.corpora.is_heldout_news`). Each article gives a short sample (one or two paragraphs) and
-a long one, spun by a spinner of one of the `--families` (`unspin.simulate.Family`: a fixed
-dictionary per document, a rate drawn from 0.1-0.9). By default every family but the held-out one
-(`simulate.HELD_OUT`), which benchmarks/quality.py measures on: the models never score a spinner
-they were fitted on. (Fitting on all five families measured worse on SpinBot and the PPS test
-rows, 5.9% vs 7.3% WER reduction, so the shipped weights leave PPDB out.)
+(`unspin.corpora.is_heldout_news`) and the Wikipedia articles of the fitting slice, which the
+language model was not trained on (`unspin.corpora.wikipedia_split`): news and encyclopedia
+prose, the two genres content farms spin. Each article gives a short sample (one or two
+paragraphs) and a long one, spun by a spinner of one of the `--families`
+(`unspin.simulate.Family`: a fixed dictionary per document, a rate drawn from 0.1-0.9). By
+default every family but the held-out one (`simulate.HELD_OUT`), which benchmarks/quality.py
+measures on: the models never score a spinner they were fitted on. (Fitting on all five
+families measured worse on SpinBot and the PPS test rows, 5.9% vs 7.3% WER reduction, so the
+shipped weights leave PPDB out.)
 The same samples unspun are the negatives. Fits, in order, and writes `--out`:
 
 1. channel   P(original | spun form) over the resources' links, on every simulated swap;
@@ -21,8 +24,8 @@ The same samples unspun are the negatives. Fits, in order, and writes `--out`:
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
-import random
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -31,7 +34,13 @@ import numpy as np
 from rich.progress import track
 
 from unspin.config import Config
-from unspin.corpora import SHARED_DATA, read_wikinews
+from unspin.corpora import (
+    SHARED_DATA,
+    WikipediaSplit,
+    article_samples,
+    read_wikinews,
+    read_wikipedia,
+)
 from unspin.decide import (
     DECISION_FEATURES,
     DECISION_FIXED,
@@ -58,27 +67,8 @@ from unspin.simulate import FITTING_FAMILIES, HELD_OUT, Family, SpunText, spin_c
 
 FALSE_EDIT_BUDGET = 0.5  # per 1,000 words of clean text, for the acceptance threshold
 DOCUMENT_FIXED = {"fingerprint_rate": 400.0}  # simulated text has no tortured phrases
+WIKIPEDIA_ARTICLES = 200  # of the fitting slice's ~400: fitting time grows with the samples
 NO_DOCUMENT_MODEL = LogisticModel(DOCUMENT_FEATURES, tuple(0.0 for _ in DOCUMENT_FEATURES), 0.0)
-
-
-def samples(seed: int, articles: int | None, data: Path) -> list[str]:
-    """A short and a long sample of each fitting article."""
-    rng = random.Random(seed)
-    found = []
-    for article in read_wikinews(data, heldout=False)[:articles]:
-        paragraphs = [p for p in article.text.split("\n\n") if len(p.split()) >= 15]
-        if not paragraphs:
-            continue
-        start = rng.randrange(len(paragraphs))
-        found.append("\n\n".join(paragraphs[start : start + rng.choice((1, 2))]))
-        long, words = [], 0
-        for paragraph in paragraphs:
-            long.append(paragraph)
-            words += len(paragraph.split())
-            if words > 900:
-                break
-        found.append("\n\n".join(long))
-    return found
 
 
 def labelled_document(
@@ -170,7 +160,15 @@ def fit_decoder(docs: list[Document], labels: list) -> tuple[LogisticModel, Logi
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--articles", type=int, default=None, help="use only the first N")
+    parser.add_argument(
+        "--articles", type=int, default=None, help="use only the first N Wikinews articles"
+    )
+    parser.add_argument(
+        "--wikipedia-articles",
+        type=int,
+        default=WIKIPEDIA_ARTICLES,
+        help="Wikipedia articles of the fitting slice to use (0: news only)",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--data", type=Path, default=SHARED_DATA)
     parser.add_argument(
@@ -188,7 +186,13 @@ def main() -> None:
     started = time.time()
     resources = Resources(Config(), phrases=PhraseSet.TRAIN)
     lexicon = resources.lexicon
-    texts = samples(args.seed, args.articles, args.data)
+    news = read_wikinews(args.data, heldout=False)[: args.articles]
+    wikipedia = list(
+        itertools.islice(
+            read_wikipedia(args.data, split=WikipediaSplit.FITTING), args.wikipedia_articles
+        )
+    )
+    texts = article_samples(news, args.seed) + article_samples(wikipedia, args.seed + 1)
     spun = spin_corpus(texts, families, lexicon, seed=args.seed)
     print(
         f"{len(texts)} samples, {sum(len(t.split()) for t in texts):,} words; "
@@ -248,7 +252,8 @@ def main() -> None:
         "document": document.to_dict(),
         "threshold": threshold,
         "fitted_on": (
-            f"{len(texts)} Wikinews samples (fitting split), families "
+            f"{len(texts)} samples of {len(news)} Wikinews articles (fitting split) and "
+            f"{len(wikipedia)} Wikipedia articles (fitting slice), families "
             f"{', '.join(families)}, seed {args.seed}"
         ),
     }

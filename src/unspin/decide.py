@@ -40,7 +40,7 @@ LOCAL_FEATURES = (
     "length_distance",
     "channel",  # channel-model log-odds of the swap (resources, similarity, frequencies)
     "name",  # a capitalised word inside the sentence: usually a name, less often spun
-    "unknown_spun",  # the spun word is outside the LM vocabulary, so context fit is unreliable
+    "unknown_spun",  # the spun word is outside the LM vocabulary (and no term or profile pair)
     "known_term",  # the rewrite is a known term (expected phrase of the PPS train split)
     "profile",  # the pair is listed in a loaded spinner profile
     "derived",  # read as a linked word plus particles, not listed as a phrase anywhere
@@ -298,16 +298,19 @@ def local_columns(slot: Slot, doc: Document, lm: ContextModel) -> dict[str, np.n
         position > 0 and doc.tokens[sentence[position]].text[:1].isupper()
         for position in range(slot.start, slot.end)
     )
+    known_term = np.array([s == "term" for s in slot.sources], dtype=float)
+    profile = np.array([s == "profile" for s in slot.sources], dtype=float)
+    # A spun form outside the vocabulary is a name or a typo far more often than a spinner's
+    # output, unless a known term or the user's profile vouches for the pair.
+    unknown = float(any(not lm.known(w) for w in slot.spun.split()))
     return {
         "length_change": lengths - spun_words,
         "length_distance": np.abs(lengths - spun_words),
         "channel": np.array(slot.channel, dtype=float),
         "name": np.full(len(lengths), float(capitalised)),
-        "unknown_spun": np.full(
-            len(lengths), float(any(not lm.known(w) for w in slot.spun.split()))
-        ),
-        "known_term": np.array([s == "term" for s in slot.sources], dtype=float),
-        "profile": np.array([s == "profile" for s in slot.sources], dtype=float),
+        "unknown_spun": unknown * (1.0 - np.maximum(known_term, profile)),
+        "known_term": known_term,
+        "profile": profile,
         "derived": np.array([(b & DERIVED) > 0 for b in slot.links], dtype=float),
     }
 
