@@ -480,7 +480,6 @@ class Lexicon:
         default_factory=BoundedCache, repr=False
     )
     _zipf_cache: dict[str, float] = field(default_factory=BoundedCache, repr=False)
-    _lemmas_cache: dict[str, frozenset[str]] = field(default_factory=BoundedCache, repr=False)
 
     @classmethod
     def load(
@@ -531,17 +530,17 @@ class Lexicon:
         return result
 
     def lemmas(self, phrase: str) -> frozenset[str]:
-        """The phrase and its lemma forms: "forests" and "forest" are one word, not synonyms."""
-        cached = self._lemmas_cache.get(phrase)
-        if cached is not None:
-            return cached
+        """The phrase and its lemma forms: "forests" and "forest" are one word, not synonyms.
+
+        Not cached: `forms` is, so this costs little, and a cache of small frozensets held
+        ~20 MB on a long text (issue 9).
+        """
         words = phrase.split()
         found = {phrase}
         for index in (0, len(words) - 1):
             for lemma, _ in self.forms(words[index]):
                 found.add(" ".join([*words[:index], lemma, *words[index + 1 :]]))
-        self._lemmas_cache[phrase] = result = frozenset(found)
-        return result
+        return frozenset(found)
 
     def inflect(self, phrase: str, tag: str) -> str | None:
         """Inflect the head of a phrase: the first word of verbs, the last word of nouns."""
