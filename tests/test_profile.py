@@ -492,3 +492,20 @@ def test_real_analyzer_restores_a_word_through_a_profile() -> None:
     assert report.restored == text.replace("flumbusticated", "announced")
     (span,) = [span for span in report.spans if span.text == "flumbusticated"]
     assert span.original == "announced"
+
+
+def test_a_dictionary_pair_with_a_rarer_original_does_not_rewrite_every_common_word() -> None:
+    """A dictionary that turns "among" into "of" says nothing about the many "of"s written so."""
+    profile = Profile(
+        "dictionary",
+        (ProfilePair("of", "among", 0, 1.0), ProfilePair("mentioned", "said", 0, 1.0)),
+        "written for the tests",
+        "2026-11-27T00:00:00+00:00",
+    )
+    text = (
+        "The history of the city of Rome is one of the oldest of Europe. The mayor mentioned on "
+        "Tuesday that the museum of modern art would open in the spring of next year, and the "
+        "council mentioned that most of the money had been raised."
+    )
+    report = unspin.analyze(text, profile=profile)
+    assert [(span.text, span.original) for span in report.spans] == [("mentioned", "said")] * 2

@@ -88,7 +88,8 @@ def propose(
             if profile is not None:
                 for pair in profile.originals(spun):
                     confidence = min(max(float(pair.confidence), 1e-3), 1 - 1e-3)
-                    prior = profile_prior + math.log(confidence / (1 - confidence))
+                    bonus = math.log(confidence / (1 - confidence))
+                    prior = profile_prior + min(bonus, rarity_bound(lexicon, spun, pair.original))
                     slot_for(position, end).add(pair.original, 0, prior, "profile")
     if terms is not None:
         for position, group in enumerate(terms.propose(tokens, words, lexicon, doc.frozen)):
@@ -104,6 +105,8 @@ def _adjacent(span: Sequence[int]) -> bool:
     """Phrases never cross punctuation: their word tokens must be consecutive tokens."""
     return all(b == a + 1 for a, b in zip(span, span[1:], strict=False))
 
+
+LN10 = math.log(10)  # a Zipf unit is a factor of ten in frequency
 
 _PARENTHETICAL = re.compile(r"\s*\([^)]*\)")
 _END = "$"
@@ -149,6 +152,18 @@ _FUNCTION_WORDS = frozenset(
         "no",
     ]
 )
+
+
+def rarity_bound(lexicon: Lexicon, spun: str, original: str) -> float:
+    """The most a profile pair's confidence may add: the log of how much rarer the original is
+    than the form it was spun to (no bound when it is not rarer).
+
+    A dictionary is sure that the spinner writes "of" for "among", not that an "of" was ever
+    "among": at most the share freq(among) / freq(of) of the "of"s in a text can have been, the
+    rest were written so. Without this bound an imported dictionary rewrote every "of" and "was".
+    """
+    rarity = lexicon.phrase_zipf(original) - lexicon.phrase_zipf(spun)
+    return LN10 * rarity if rarity < 0 else math.inf
 
 
 @dataclass(frozen=True)
