@@ -85,7 +85,7 @@ def mixed_windows(model: NgramModel, lm: LanguageModel, weight: float = MIX_WEIG
                 if sequence[p] == EOS:
                     break
         ours = model.logp_many(words, histories)
-        theirs = np.array([lm.logp(w, h[-1], h[-2]) for w, h in zip(words, histories, strict=True)])
+        theirs = np.array([lm.logp(w, h) for w, h in zip(words, histories, strict=True)])
         mixed = np.logaddexp(ours + math.log(weight), theirs + math.log(1 - weight))
         return np.bincount(owner, weights=mixed, minlength=len(middles))
 

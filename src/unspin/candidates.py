@@ -89,7 +89,8 @@ def propose(
                 for pair in profile.originals(spun):
                     confidence = min(max(float(pair.confidence), 1e-3), 1 - 1e-3)
                     bonus = math.log(confidence / (1 - confidence))
-                    prior = profile_prior + min(bonus, rarity_bound(lexicon, spun, pair.original))
+                    bound = frequency_bound(lexicon, spun, pair.original)
+                    prior = profile_prior + min(bonus, bound)
                     slot_for(position, end).add(pair.original, 0, prior, "profile")
     if terms is not None:
         for position, group in enumerate(terms.propose(tokens, words, lexicon, doc.frozen)):
@@ -154,16 +155,15 @@ _FUNCTION_WORDS = frozenset(
 )
 
 
-def rarity_bound(lexicon: Lexicon, spun: str, original: str) -> float:
-    """The most a profile pair's confidence may add: the log of how much rarer the original is
-    than the form it was spun to (no bound when it is not rarer).
+def frequency_bound(lexicon: Lexicon, spun: str, original: str) -> float:
+    """The most a profile pair's confidence may add: the log of how much more (or less) often
+    the original is written than the form it was spun to.
 
     A dictionary is sure that the spinner writes "of" for "among", not that an "of" was ever
-    "among": at most the share freq(among) / freq(of) of the "of"s in a text can have been, the
+    "among": of the "of"s in a text, at most about freq(among) / freq(of) can have been, the
     rest were written so. Without this bound an imported dictionary rewrote every "of" and "was".
     """
-    rarity = lexicon.phrase_zipf(original) - lexicon.phrase_zipf(spun)
-    return LN10 * rarity if rarity < 0 else math.inf
+    return LN10 * (lexicon.phrase_zipf(original) - lexicon.phrase_zipf(spun))
 
 
 @dataclass(frozen=True)
