@@ -166,8 +166,8 @@ def out_of_fold_threshold(
 
     Chosen in-sample, the bar met the budget on the fitting samples but let through about twice
     as many false edits on clean paragraphs the models had not seen (0.98 per 1,000 words on
-    held-out Wikipedia, the bar never lowered). Sample i is the
-    spun copy of clean sample i; an article gives two samples in a row (`article_samples`).
+    held-out Wikipedia, the bar never lowered). Sample i is the spun copy of clean sample i; an
+    article gives two samples in a row (`article_samples`), so folds go by pairs.
     """
     group = [(i // 2) % folds for i in range(len(clean_docs))]
     for fold in range(folds):
