@@ -158,6 +158,11 @@ def fit_decoder(docs: list[Document], labels: list) -> tuple[LogisticModel, Logi
     return occurrence, decision
 
 
+def clean_labels(doc: Document) -> list[np.ndarray]:
+    """Per slot of an unspun sample: no candidate is the original."""
+    return [np.zeros(len(slot.originals)) for slot in doc.slots]
+
+
 def out_of_fold_threshold(
     spun_docs: list[Document], spun_labels: list, clean_docs: list[Document], folds: int = 2
 ) -> float:
@@ -174,8 +179,7 @@ def out_of_fold_threshold(
         fitting = [i for i, g in enumerate(group) if g != fold]
         occurrence, decision = fit_decoder(
             [spun_docs[i] for i in fitting] + [clean_docs[i] for i in fitting],
-            [spun_labels[i] for i in fitting]
-            + [[np.zeros(len(s.originals)) for s in clean_docs[i].slots] for i in fitting],
+            [spun_labels[i] for i in fitting] + [clean_labels(clean_docs[i]) for i in fitting],
         )
         models = Models(occurrence, decision, NO_DOCUMENT_MODEL, 0.0)
         for i, g in enumerate(group):
@@ -248,7 +252,7 @@ def main() -> None:
         clean_docs.append(labelled_document(analyzer, None, sample.original)[0])
 
     docs = spun_docs + clean_docs
-    labels = [*spun_labels, *[[np.zeros(len(s.originals)) for s in d.slots] for d in clean_docs]]
+    labels = [*spun_labels, *map(clean_labels, clean_docs)]
     threshold = out_of_fold_threshold(spun_docs, spun_labels, clean_docs)
     occurrence, decision = fit_decoder(docs, labels)
     models = Models(occurrence, decision, NO_DOCUMENT_MODEL, threshold)
@@ -261,7 +265,6 @@ def main() -> None:
         "false edits per 1,000 clean words"
     )
 
-    models = Models(occurrence, decision, models.document, threshold)
     rows = defaultdict(list)
     decoder = Decoder(resources.lm, lexicon, resources.bigrams, models)
     for doc in docs:  # every slot already carries its decision log-odds (`accept`)

@@ -113,8 +113,12 @@ def paragraphs(article: Article, min_words: int = 15) -> list[str]:
 
 def long_sample(article: Article) -> str:
     """The article's first paragraphs up to just over LONG_SAMPLE_WORDS words."""
+    return _leading(paragraphs(article))
+
+
+def _leading(kept: list[str]) -> str:
     taken, words = [], 0
-    for paragraph in paragraphs(article):
+    for paragraph in kept:
         taken.append(paragraph)
         words += len(paragraph.split())
         if words > LONG_SAMPLE_WORDS:
@@ -132,7 +136,7 @@ def article_samples(articles: Iterable[Article], seed: int) -> list[str]:
             continue
         start = rng.randrange(len(kept))
         found.append("\n\n".join(kept[start : start + rng.choice((1, 2))]))
-        found.append(long_sample(article))
+        found.append(_leading(kept))
     return found
 
 
