@@ -11,6 +11,7 @@ import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -32,6 +33,7 @@ def default_bigram_path() -> str:
 
 
 BIGRAM_FILE = "frequency_bigramdictionary_en_243_342.txt"
+VOCABULARY_PROBE = 200_000  # wordfreq's most common words, looked up in the binary model
 
 
 class ContextModel(Protocol):
@@ -79,8 +81,6 @@ def context_fit(lm: ContextModel, words: Sequence[str]) -> tuple[float, int]:
 
 def read_bigrams(path: str | None = None) -> dict[str, float]:
     """symspellpy's frequent English bigrams: "w1 w2" -> log10 count."""
-    from pathlib import Path
-
     from unspin.cache import cached_frequencies, sources_key
 
     source = path or default_bigram_path()
@@ -101,11 +101,18 @@ class LanguageModel:
 
     @classmethod
     def load(cls, path: str | None = None) -> LanguageModel:
-        model = pocketsphinx.NGramModel.readfile(path or default_model_path())
-        return cls(
-            model=model,
-            vocabulary=frozenset(_read_vocabulary(model)),
+        from unspin.cache import cached, read_words, sources_key, write_words
+
+        source = path or default_model_path()
+        model = pocketsphinx.NGramModel.readfile(source)
+        vocabulary = cached(  # probing takes half a second; the cached list, milliseconds
+            "pocketsphinx-vocabulary",
+            sources_key([Path(source)], VOCABULARY_PROBE),
+            lambda: _read_vocabulary(model),
+            lambda words, folder: write_words(folder / "words.txt", words),
+            lambda folder: read_words(folder / "words.txt"),
         )
+        return cls(model=model, vocabulary=frozenset(vocabulary))
 
     def known(self, word: str) -> bool:
         return word in self.vocabulary
@@ -174,7 +181,7 @@ def _read_vocabulary(model: pocketsphinx.NGramModel) -> list[str]:
     from wordfreq import top_n_list
 
     words = {START, END}
-    for word in top_n_list("en", 200_000):
+    for word in top_n_list("en", VOCABULARY_PROBE):
         if model.prob([word]) > -500_000_000:
             words.add(word)
     return sorted(words)
