@@ -24,6 +24,7 @@ The same samples unspun are the negatives. Fits, in order, and writes `--out`:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import json
 import time
@@ -47,7 +48,6 @@ from unspin.decide import (
     DOCUMENT_FEATURES,
     FIXED_WEIGHTS,
     OCCURRENCE_FEATURES,
-    Decoder,
     Models,
     apply_decision_model,
     choose,
@@ -55,7 +55,6 @@ from unspin.decide import (
     estimate_rate,
     pool,
     rank,
-    score_slots,
 )
 from unspin.document import Document
 from unspin.lexicon import CHANNEL_FEATURES, MIN_ORIGINAL_ZIPF
@@ -91,7 +90,7 @@ def analyzer_document_features(analyzer: Analyzer, text: str) -> Document:
     """Candidates with their context and pooled features, before any decision."""
     resources = analyzer.resources
     doc = analyzer.candidates(text)
-    score_slots(doc, resources.lm, resources.lexicon, resources.bigrams)
+    resources.decoder.score(doc)
     pool(doc, resources.lexicon)
     return doc
 
@@ -266,7 +265,7 @@ def main() -> None:
     )
 
     rows = defaultdict(list)
-    decoder = Decoder(resources.lm, lexicon, resources.bigrams, models)
+    decoder = dataclasses.replace(resources.decoder, models=models)
     for doc in docs:  # every slot already carries its decision log-odds (`accept`)
         for name, value in decoder.evidence(doc).items():
             rows[name].append(value)

@@ -67,6 +67,14 @@ class Resources:
             return LanguageModel.load()
 
     @cached_property
+    def general_lm(self):
+        """pocketsphinx's general-English trigrams: a second judge of context fit, for news."""
+        from unspin.score import LanguageModel
+
+        with self._lock:
+            return LanguageModel.load()
+
+    @cached_property
     def bigrams(self) -> dict[str, float]:
         from unspin.score import read_bigrams
 
@@ -77,7 +85,7 @@ class Resources:
     def decoder(self):
         from unspin.decide import Decoder
 
-        return Decoder(self.lm, self.lexicon, self.bigrams, self.models)
+        return Decoder(self.lm, self.lexicon, self.bigrams, self.models, self.general_lm)
 
     @cached_property
     def fingerprints(self):
