@@ -177,42 +177,35 @@ def score_slots(
     topics = TopicTable(lexicon)
     for begin in range(0, len(slots), BATCH_SLOTS):
         batch = slots[begin : begin + BATCH_SLOTS]
-        requests = []
-        for slot in batch:
-            left, right = neighbours(
+        phrases = PhraseTable.of(batch, lm, bigrams)
+        contexts = [
+            neighbours(
                 words[slot.sentence], chosen.get(slot.sentence, {}), slot.start, slot.end, width
             )
-            middles = [slot.spun.split(), *(o.split() for o in slot.originals)]
-            requests.append((left, middles, right))
+            for slot in batch
+        ]
+        requests = [
+            (left, middles, right)
+            for (left, right), middles in zip(contexts, phrases.middles(), strict=True)
+        ]
         totals, first_fits = lm.windows_and_fits(requests)
         general_totals = general.windows_many(
             [(lt[-general_width:], middles, rt[:general_width]) for lt, middles, rt in requests]
         )
-        phrases = PhraseTable.of(batch, lm, bigrams)
+        columns = phrases.context_columns(
+            np.concatenate(totals),
+            np.concatenate(first_fits),
+            np.concatenate(general_totals),
+            contexts,
+        )
         at = 0
-        for done, (slot, (left, _, right), total, first_fit, general_total) in enumerate(
-            zip(batch, requests, totals, first_fits, general_totals, strict=True), start=begin
-        ):
+        for done, slot in enumerate(batch, start=begin):
             if progress is not None and done % PROGRESS_EVERY == 0:
                 progress(done, len(slots))
-            n = len(total)
-            rows = phrases.rows[at : at + n]
+            n = len(slot.originals)
+            slot.columns.update({name: values[at : at + n] for name, values in columns.items()})
             at += n
-            fit = first_fit - phrases.first_unigram[rows]
-            unigrams = phrases.unigram[rows]
-            collocations = phrases.inner_collocation[rows] + phrases.edges(rows, left[-1], right[0])
-            gains = total[1:] - total[0]
-            columns = {
-                "lm_gain": gains,
-                "lm_behind": gains - gains.max(),
-                "general_gain": general_total[1:] - general_total[0],
-                "frequency_gain": unigrams[1:] - unigrams[0],
-                "collocation_gain": collocations[1:] - collocations[0],
-                "spun_fit": np.full(n - 1, fit[0]),
-                "original_fit": fit[1:],
-                "topic_gain": topics.gains(slot, doc.topics.get(slot.first)),
-            }
-            slot.columns.update(columns)
+            slot.columns["topic_gain"] = topics.gains(slot, doc.topics.get(slot.first))
             if "channel" not in slot.columns:
                 slot.columns.update(local_columns(slot, doc, lm))
 
@@ -226,11 +219,11 @@ class PhraseTable:
     """
 
     rows: np.ndarray
+    sizes: np.ndarray  # rows per slot: the spun wording and its originals
     first_unigram: np.ndarray  # log P(first word)
     unigram: np.ndarray  # summed log P(word) over the words
     inner_collocation: np.ndarray  # bigram counts inside the wording
-    firsts: list[str]
-    lasts: list[str]
+    split: list[tuple[str, ...]]  # the words of each wording
     bigrams: dict[str, float]
 
     @classmethod
@@ -241,28 +234,80 @@ class PhraseTable:
             for slot in slots
             for phrase in (slot.spun, *slot.originals)
         ]
-        split = [phrase.split() for phrase in index]
+        split = [tuple(phrase.split()) for phrase in index]
         words = sorted({word for phrase in split for word in phrase})
         unigram = dict(zip(words, lm.logp_many(words, [()] * len(words)), strict=True))
         return cls(
             np.array(rows, dtype=np.int64),
+            np.array([len(slot.originals) + 1 for slot in slots], dtype=np.int64),
             np.array([unigram[phrase[0]] for phrase in split]),
             np.array([sum(unigram[word] for word in phrase) for phrase in split]),
             np.array([collocation(bigrams, phrase) for phrase in split]),
-            [phrase[0] for phrase in split],
-            [phrase[-1] for phrase in split],
+            split,
             bigrams,
         )
 
-    def edges(self, rows: np.ndarray, before: str, after: str) -> np.ndarray:
-        """Bigram counts joining each wording to the words on its left and right."""
-        get, firsts, lasts = self.bigrams.get, self.firsts, self.lasts
-        return np.array(
-            [
-                get(f"{before} {firsts[row]}", 0.0) + get(f"{lasts[row]} {after}", 0.0)
-                for row in rows.tolist()
-            ]
-        )
+    def middles(self) -> list[list[tuple[str, ...]]]:
+        """Per slot, the words of its spun wording and of each original (the LM's middles)."""
+        split, rows = self.split, self.rows.tolist()
+        bounds = np.cumsum(self.sizes).tolist()
+        return [
+            [split[row] for row in rows[end - size : end]]
+            for end, size in zip(bounds, self.sizes.tolist(), strict=True)
+        ]
+
+    def context_columns(
+        self,
+        totals: np.ndarray,
+        first_fits: np.ndarray,
+        general_totals: np.ndarray,
+        contexts: Sequence[tuple[Sequence[str], Sequence[str]]],
+    ) -> dict[str, np.ndarray]:
+        """CONTEXT_FEATURES but topic_gain for every original of the batch, slot after slot.
+
+        `totals`, `first_fits` and `general_totals` follow `rows` (the LM's windows and
+        first-word fits, the general model's windows), and
+        `contexts` gives each slot's (left, right) words. Computed for the whole batch at once:
+        per slot, the same handful of numpy calls on a few rows cost more than the arithmetic.
+        """
+        sizes = self.sizes
+        starts = np.cumsum(sizes) - sizes
+        spun_row = np.repeat(starts, sizes)  # per row: the row of its slot's spun wording
+        original = np.ones(len(self.rows), dtype=bool)
+        original[starts] = False
+
+        def change(values: np.ndarray) -> np.ndarray:
+            return (values - values[spun_row])[original]
+
+        fit = first_fits - self.first_unigram[self.rows]
+        befores = [left[-1] for left, _ in contexts]
+        afters = [right[0] for _, right in contexts]
+        collocations = self.inner_collocation[self.rows] + self.edges(befores, afters)
+        gains = change(totals)
+        best = np.maximum.reduceat(gains, starts - np.arange(len(sizes)))
+        return {
+            "lm_gain": gains,
+            "lm_behind": gains - np.repeat(best, sizes - 1),
+            "general_gain": change(general_totals),
+            "frequency_gain": change(self.unigram[self.rows]),
+            "collocation_gain": change(collocations),
+            "spun_fit": fit[spun_row][original],
+            "original_fit": fit[original],
+        }
+
+    def edges(self, befores: Sequence[str], afters: Sequence[str]) -> np.ndarray:
+        """Bigram counts joining each row's wording to its slot's words on the left and right."""
+        get, split = self.bigrams.get, self.split
+        rows = self.rows.tolist()
+        edges: list[float] = []
+        at = 0
+        for before, after, size in zip(befores, afters, self.sizes.tolist(), strict=True):
+            edges.extend(
+                get(f"{before} {split[row][0]}", 0.0) + get(f"{split[row][-1]} {after}", 0.0)
+                for row in rows[at : at + size]
+            )
+            at += size
+        return np.array(edges)
 
 
 @dataclass
