@@ -302,7 +302,8 @@ class NgramModel:
         depth = self.order - 1
         ids_of = WordIds(self.vocabulary)
         middle_ids: dict[tuple[str, ...], list[int]] = {}
-        sequences: list[list[int]] = []
+        flat: list[int] = []  # every sequence (left + middle + right ids), end to end
+        lengths: list[int] = []
         for left, middles, right in slots:
             left_ids = ids_of(left[-depth:]) if depth else []
             left_ids = [-1] * (depth - len(left_ids)) + left_ids
@@ -312,22 +313,29 @@ class NgramModel:
                 ids = middle_ids.get(key)
                 if ids is None:
                     ids = middle_ids[key] = ids_of(key)
-                sequences.append(left_ids + ids + right_ids)
-        if not sequences:
+                flat += left_ids
+                flat += ids
+                flat += right_ids
+                lengths.append(depth + len(ids) + len(right_ids))
+        if not lengths:
             return [np.zeros(0) for _ in slots], [np.zeros(0) for _ in slots]
-        width = max(map(len, sequences))
-        matrix = np.array([ids + [NO_WORD] * (width - len(ids)) for ids in sequences])
-        scored = matrix[:, depth:]
+        # Kept flat rather than padded into a matrix: built without a Python loop per sequence.
+        ids = np.array(flat, dtype=np.int64)
+        sizes = np.array(lengths, dtype=np.int64)
+        starts = np.cumsum(sizes) - sizes
+        row = np.repeat(np.arange(len(sizes)), sizes)
+        offset = np.arange(len(ids)) - starts[row]
+        scored = offset >= depth
         # nothing after a </s> depends on the middle: stop scoring there
-        ends = scored == EOS_ID
-        wanted = (scored != NO_WORD) & ~(np.cumsum(ends, axis=1) - ends > 0)
-        rows_at, columns_at = np.nonzero(wanted)
-        columns_at = columns_at + depth
-        histories = matrix[rows_at[:, None], columns_at[:, None] + np.arange(-depth, 0)]
-        scores = self._score_ids(matrix[rows_at, columns_at], self._reset_at_marks(histories))
-        totals = np.bincount(rows_at, weights=scores, minlength=len(sequences))
-        firsts = np.zeros(len(sequences))
-        first_column = columns_at == depth
+        ends = scored & (ids == EOS_ID)
+        ends_before = np.cumsum(ends) - ends
+        wanted = np.flatnonzero(scored & (ends_before == ends_before[starts][row]))
+        rows_at = row[wanted]
+        histories = ids[wanted[:, None] + np.arange(-depth, 0)]
+        scores = self._score_ids(ids[wanted], self._reset_at_marks(histories))
+        totals = np.bincount(rows_at, weights=scores, minlength=len(sizes))
+        firsts = np.zeros(len(sizes))
+        first_column = offset[wanted] == depth
         firsts[rows_at[first_column]] = scores[first_column]
         bounds = np.cumsum([0, *(len(middles) for _, middles, _ in slots)])
         return (
