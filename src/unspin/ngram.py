@@ -107,12 +107,14 @@ def _find(keys, context: np.ndarray, words: np.ndarray, vocab_size: int) -> np.n
         return found
     key = context[valid].astype(np.uint64) * np.uint64(vocab_size)
     key += words[valid].astype(np.uint64)
+    # The candidates of a slot share their left context: each distinct n-gram is searched once.
+    key, repeats = np.unique(key, return_inverse=True)
     if isinstance(keys, SplitKeys):
-        found[valid] = keys.search(key)
+        found[valid] = keys.search(key)[repeats]
         return found
     position = np.searchsorted(keys, key)
     clipped = np.minimum(position, len(keys) - 1)
-    found[valid] = np.where((position < len(keys)) & (keys[clipped] == key), clipped, -1)
+    found[valid] = np.where((position < len(keys)) & (keys[clipped] == key), clipped, -1)[repeats]
     return found
 
 
