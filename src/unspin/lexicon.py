@@ -537,7 +537,7 @@ class Lexicon:
         """
         words = phrase.split()
         found = {phrase}
-        for index in (0, len(words) - 1):
+        for index in {0, len(words) - 1}:  # one word: the same index once
             for lemma, _ in self.forms(words[index]):
                 found.add(" ".join([*words[:index], lemma, *words[index + 1 :]]))
         return frozenset(found)
@@ -579,9 +579,18 @@ class Lexicon:
         return links
 
     def pair_columns(
-        self, originals: Sequence[str], spun: str, bits: Sequence[int]
+        self,
+        originals: Sequence[str],
+        spun: str,
+        bits: Sequence[int],
+        zipfs: Sequence[float] | None = None,
     ) -> dict[str, np.ndarray]:
-        """CHANNEL_FEATURES of many originals of one spun form at once (rows follow originals)."""
+        """CHANNEL_FEATURES of many originals of one spun form at once (rows follow originals).
+
+        `zipfs`: the originals' phrase_zipf, where the caller has looked them up already.
+        """
+        if zipfs is None:
+            zipfs = [self.phrase_zipf(o) for o in originals]
         links = np.array(bits, dtype=np.int64)
         similarity = np.zeros(len(originals))
         missing = np.ones(len(originals))
@@ -608,7 +617,7 @@ class Lexicon:
             "tortured": ((links & TORTURED) > 0).astype(float),
             "similarity": similarity,
             "no_vectors": missing,
-            "original_zipf": np.array([self.phrase_zipf(o) for o in originals]),
+            "original_zipf": np.array(zipfs, dtype=float),
             "spun_zipf": np.full(n, self.phrase_zipf(spun)),
             "original_words": np.array([len(o.split()) for o in originals], dtype=float),
             "spun_words": np.full(n, float(len(spun.split()))),
@@ -668,18 +677,22 @@ class Lexicon:
         cached = self._ranked_cache.get(key)
         if cached is not None:
             return cached
+        zipf = self.phrase_zipf
         entries = [
-            (original, bits)
+            (original, bits, frequency)
             for original, bits in self.reverse.get(key, {}).items()
-            if self.phrase_zipf(original) >= MIN_ORIGINAL_ZIPF
+            if (frequency := zipf(original)) >= MIN_ORIGINAL_ZIPF
         ]
         result: tuple[Origin, ...] = ()
         if entries:
-            originals = [original for original, _ in entries]
-            columns = self.pair_columns(originals, key, [bits for _, bits in entries])
+            originals, bits, zipfs = zip(*entries, strict=True)
+            columns = self.pair_columns(originals, key, bits, zipfs)
             scores = self.channel.log_odds(columns)
             ranked = sorted(
-                (Origin(o, b, float(score)) for (o, b), score in zip(entries, scores, strict=True)),
+                (
+                    Origin(o, b, float(score))
+                    for o, b, score in zip(originals, bits, scores, strict=True)
+                ),
                 key=_priority,
                 reverse=True,
             )
