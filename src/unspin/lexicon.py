@@ -288,12 +288,13 @@ class Embeddings:
 
     def unit(self, phrase: str) -> np.ndarray | None:
         """Unit-length phrase vector, cached: the decoder asks for the same words again."""
-        if phrase not in self._units:
+        vector = self._units.get(phrase, _MISSING)  # one lookup: None is a cached answer too
+        if vector is _MISSING:
             vector = self.vector(phrase)
             if vector is not None:
                 vector = vector / max(float(np.linalg.norm(vector)), 1e-9)
             self._units[phrase] = vector
-        return self._units[phrase]
+        return vector
 
 
 def build_reverse(

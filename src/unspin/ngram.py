@@ -255,9 +255,12 @@ class NgramModel:
             return np.zeros(0)
         depth = self.order - 1
         ids_of = WordIds(self.vocabulary)
-        tails = [ids_of(history[-depth:]) if depth and history else [] for history in histories]
-        padded = [[-1] * (depth - len(tail)) + tail for tail in tails]
-        rows = np.array(padded, dtype=np.int64).reshape(len(words), depth)
+        if depth and any(histories):
+            tails = [ids_of(history[-depth:]) if history else [] for history in histories]
+            padded = [[-1] * (depth - len(tail)) + tail for tail in tails]
+            rows = np.array(padded, dtype=np.int64).reshape(len(words), depth)
+        else:  # unigrams (the decoder asks for thousands at once): no history to look up
+            rows = np.full((len(words), depth), -1, dtype=np.int64)
         ids = np.array(ids_of(words), dtype=np.int64)
         return self._score_ids(ids, self._reset_at_marks(rows))
 
