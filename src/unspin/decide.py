@@ -192,22 +192,22 @@ def score_slots(
         general_totals = general.windows_many(
             [(lt[-general_width:], middles, rt[:general_width]) for lt, middles, rt in requests]
         )
-        columns = phrases.context_columns(
-            np.concatenate(totals),
-            np.concatenate(first_fits),
-            np.concatenate(general_totals),
-            contexts,
+        per_slot(
+            batch,
+            phrases.context_columns(
+                np.concatenate(totals),
+                np.concatenate(first_fits),
+                np.concatenate(general_totals),
+                contexts,
+            ),
         )
-        at = 0
         for done, slot in enumerate(batch, start=begin):
             if progress is not None and done % PROGRESS_EVERY == 0:
                 progress(done, len(slots))
-            n = len(slot.originals)
-            slot.columns.update({name: values[at : at + n] for name, values in columns.items()})
-            at += n
             slot.columns["topic_gain"] = topics.gains(slot, doc.topics.get(slot.first))
-            if "channel" not in slot.columns:
-                slot.columns.update(local_columns(slot, doc, lm))
+        fresh = [slot for slot in batch if "channel" not in slot.columns]
+        if fresh:
+            per_slot(fresh, local_columns(fresh, doc, lm))
 
 
 @dataclass
@@ -342,30 +342,48 @@ class TopicTable:
         return matrix, has_vector
 
 
-def local_columns(slot: Slot, doc: Document, lm: ContextModel) -> dict[str, np.ndarray]:
-    """LOCAL_FEATURES that do not depend on the neighbours."""
-    spun_words = slot.end - slot.start
-    lengths = np.array([len(o.split()) for o in slot.originals], dtype=float)
-    sentence = doc.sentences[slot.sentence]
-    capitalised = any(
-        position > 0 and doc.tokens[sentence[position]].text[:1].isupper()
-        for position in range(slot.start, slot.end)
-    )
-    known_term = np.array([s == "term" for s in slot.sources], dtype=float)
-    profile = np.array([s == "profile" for s in slot.sources], dtype=float)
+def local_columns(slots: Sequence[Slot], doc: Document, lm: ContextModel) -> dict[str, np.ndarray]:
+    """LOCAL_FEATURES that do not depend on the neighbours, of every original of `slots`,
+    slot after slot (one set of numpy calls for all of them; see `per_slot`)."""
+    sizes = [len(slot.originals) for slot in slots]
+
+    def each_slot(values: list) -> np.ndarray:
+        return np.repeat(np.array(values, dtype=float), sizes)
+
+    spun_words = each_slot([slot.end - slot.start for slot in slots])
+    lengths = np.array([len(o.split()) for slot in slots for o in slot.originals], dtype=float)
+    capitalised = [
+        any(
+            position > 0 and doc.tokens[doc.sentences[slot.sentence][position]].text[:1].isupper()
+            for position in range(slot.start, slot.end)
+        )
+        for slot in slots
+    ]
+    sources = [source for slot in slots for source in slot.sources]
+    known_term = np.array([s == "term" for s in sources], dtype=float)
+    profile = np.array([s == "profile" for s in sources], dtype=float)
     # A spun form outside the vocabulary is a name or a typo far more often than a spinner's
     # output, unless a known term or the user's profile vouches for the pair.
-    unknown = float(any(not lm.known(w) for w in slot.spun.split()))
+    unknown = each_slot([any(not lm.known(w) for w in slot.spun.split()) for slot in slots])
     return {
         "length_change": lengths - spun_words,
         "length_distance": np.abs(lengths - spun_words),
-        "channel": np.array(slot.channel, dtype=float),
-        "name": np.full(len(lengths), float(capitalised)),
+        "channel": np.array([c for slot in slots for c in slot.channel], dtype=float),
+        "name": each_slot(capitalised),
         "unknown_spun": unknown * (1.0 - np.maximum(known_term, profile)),
         "known_term": known_term,
         "profile": profile,
-        "derived": np.array([(b & DERIVED) > 0 for b in slot.links], dtype=float),
+        "derived": np.array([(b & DERIVED) > 0 for slot in slots for b in slot.links], dtype=float),
     }
+
+
+def per_slot(slots: Sequence[Slot], columns: dict[str, np.ndarray]) -> None:
+    """Give each slot its rows of `columns` (arrays over every original of `slots`, in turn)."""
+    at = 0
+    for slot in slots:
+        n = len(slot.originals)
+        slot.columns.update({name: values[at : at + n] for name, values in columns.items()})
+        at += n
 
 
 # --------------------------------------------------------------------------- pooled features
@@ -381,9 +399,16 @@ def pool(doc: Document, lexicon: Lexicon, forms: set[str] | None = None) -> None
     for sentence in range(len(doc.sentences)):
         for word in doc.words(sentence):
             counts[word] += 1
-    occurrences: dict[str, list[Slot]] = defaultdict(list)
-    for slot in doc.slots:
-        occurrences[slot.spun].append(slot)
+    pooled = [slot for slot in doc.slots if forms is None or slot.spun in forms]
+    if not pooled:
+        return
+    occurrences: dict[str, list[int]] = defaultdict(list)
+    for index, slot in enumerate(pooled):
+        occurrences[slot.spun].append(index)
+    columns, starts = stacked(pooled, ("lm_gain", "channel"))
+    all_gains = columns["lm_gain"].tolist()
+    fits = columns["lm_gain"] + columns["channel"]
+    rows = {name: [0.0] * starts[-1] for name in POOLED_FEATURES}
     deficits: dict[str, float] = {}
 
     def deficit(original: str) -> float:
@@ -391,26 +416,25 @@ def pool(doc: Document, lexicon: Lexicon, forms: set[str] | None = None) -> None
             deficits[original] = _excess(original, counts, total, lexicon)
         return deficits[original]
 
-    for spun, slots in occurrences.items():
-        if forms is not None and spun not in forms:
-            continue
+    for spun, members in occurrences.items():
         gains: dict[str, list[float]] = defaultdict(list)
         tops: dict[str, int] = defaultdict(int)
-        for slot in slots:
-            fit = slot.columns["lm_gain"] + slot.columns["channel"]
-            best = int(np.argmax(fit))
-            tops[slot.originals[best]] += 1
-            for original, gain in zip(slot.originals, slot.columns["lm_gain"], strict=True):
-                gains[original].append(float(gain))
+        for index in members:
+            slot, start, end = pooled[index], starts[index], starts[index + 1]
+            tops[slot.originals[int(np.argmax(fits[start:end]))]] += 1
+            for original, gain in zip(slot.originals, all_gains[start:end], strict=True):
+                gains[original].append(gain)
         excess = _excess(spun, counts, total, lexicon)
         mean_gain = {o: sum(values) / len(values) for o, values in gains.items()}
-        for slot in slots:
-            n = len(slot.originals)
-            slot.columns["spun_count"] = np.full(n, math.log1p(len(slots)))
-            slot.columns["pair_gain"] = np.array([mean_gain[o] for o in slot.originals])
-            slot.columns["pair_top"] = np.array([tops[o] / len(slots) for o in slot.originals])
-            slot.columns["spun_excess"] = np.full(n, excess)
-            slot.columns["original_deficit"] = np.array([deficit(o) for o in slot.originals])
+        count = math.log1p(len(members))
+        for index in members:
+            originals, start, end = pooled[index].originals, starts[index], starts[index + 1]
+            rows["spun_count"][start:end] = [count] * len(originals)
+            rows["pair_gain"][start:end] = [mean_gain[o] for o in originals]
+            rows["pair_top"][start:end] = [tops[o] / len(members) for o in originals]
+            rows["spun_excess"][start:end] = [excess] * len(originals)
+            rows["original_deficit"][start:end] = [deficit(o) for o in originals]
+    per_slot(pooled, {name: np.array(values) for name, values in rows.items()})
 
 
 def _excess(phrase: str, counts: dict[str, int], total: int, lexicon: Lexicon) -> float:
