@@ -83,8 +83,9 @@ def propose(
             if any(index in doc.frozen for index in span) or not _adjacent(span):
                 break
             spun = " ".join(tokens[index].norm for index in span)
-            for origin in lexicon.origins(spun):
-                slot_for(position, end).add(origin.text, origin.links, origin.score, "thesaurus")
+            origins = lexicon.origins(spun)
+            if origins:
+                slot_for(position, end).add_all(origins, "thesaurus")
             if profile is not None:
                 for pair in profile.originals(spun):
                     confidence = min(max(float(pair.confidence), 1e-3), 1 - 1e-3)

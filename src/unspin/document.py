@@ -7,12 +7,17 @@ inspected (and measured stage by stage) after `Analyzer.document(text)`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from unspin.fingerprint import FingerprintHit
 from unspin.model import Token
+
+if TYPE_CHECKING:
+    from unspin.lexicon import Origin
 
 
 @dataclass
@@ -45,6 +50,19 @@ class Slot:
         self.links.append(links)
         self.channel.append(channel)
         self.sources.append(source)
+
+    def add_all(self, origins: Sequence[Origin], source: str) -> None:
+        """`add` each origin; in one go when the slot is empty and their wordings are distinct
+        (as Lexicon.origins gives them), which spares a search of the list per candidate."""
+        texts = [origin.text for origin in origins]
+        if self.originals or len(set(texts)) != len(texts):
+            for origin in origins:
+                self.add(origin.text, origin.links, origin.score, source)
+            return
+        self.originals.extend(texts)
+        self.links.extend(origin.links for origin in origins)
+        self.channel.extend(origin.score for origin in origins)
+        self.sources.extend([source] * len(texts))
 
 
 @dataclass(frozen=True, slots=True)
