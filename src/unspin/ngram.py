@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +26,7 @@ import numpy as np
 BOS, EOS, UNK = "<s>", "</s>", "<unk>"
 UNK_ID, BOS_ID, EOS_ID = 0, 1, 2
 NO_WORD = -2  # fills the matrix of id sequences past each end
+FENCE_STEP = 64  # keys per block of SplitKeys.fence
 BUNDLED_PATH = Path(__file__).resolve().parent / "data" / "lm"
 
 
@@ -61,14 +62,28 @@ class SplitKeys:
     def __len__(self) -> int:
         return len(self.low)
 
+    @cached_property
+    def fence(self) -> np.ndarray:
+        """Every FENCE_STEP-th key in full, so a search bisects FENCE_STEP keys, not a bucket.
+
+        A frequent context's bucket holds thousands of keys; the bisection runs in step for
+        all queries, as many rounds as the largest bucket needs.
+        """
+        at = np.arange(0, len(self.low), FENCE_STEP)
+        bucket = np.searchsorted(self.starts, at, side="right") - 1
+        return (bucket.astype(np.uint64) << self.bits) | self.low[at].astype(np.uint64)
+
     def search(self, key: np.ndarray) -> np.ndarray:
         """Index of each key, -1 where absent."""
         high = (key >> self.bits).astype(np.int64)
         low = (key & self.mask).astype(self.low.dtype)
         inside = high < len(self.starts) - 1
         bucket = np.where(inside, high, 0)
-        lo = np.asarray(self.starts[bucket], dtype=np.int64)
-        end = np.where(inside, np.asarray(self.starts[bucket + 1], dtype=np.int64), lo)
+        # the key, if stored, lies in its bucket and in the block of keys its fence entry opens
+        block = (np.searchsorted(self.fence, key, side="right") - 1) * FENCE_STEP
+        lo = np.maximum(np.asarray(self.starts[bucket], dtype=np.int64), block)
+        end = np.minimum(np.asarray(self.starts[bucket + 1], dtype=np.int64), block + FENCE_STEP)
+        end = np.where(inside, np.maximum(end, lo), lo)
         size = end - lo
         last = max(len(self.low) - 1, 0)
         while size.any():  # lower bound
