@@ -688,16 +688,13 @@ class Lexicon:
         if entries:
             originals, bits, zipfs = zip(*entries, strict=True)
             columns = self.pair_columns(originals, key, bits, zipfs)
-            scores = self.channel.log_odds(columns)
-            ranked = sorted(
-                (
-                    Origin(o, b, float(score))
-                    for o, b, score in zip(originals, bits, scores, strict=True)
-                ),
-                key=_priority,
-                reverse=True,
+            scores = self.channel.log_odds(columns).tolist()
+            # Best first, ties in listing order (a stable sort), as sorting Origins by _priority
+            # did; only the few kept become Origins.
+            best = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
+            result = tuple(
+                Origin(originals[i], bits[i], scores[i]) for i in best[: self.max_candidates]
             )
-            result = tuple(ranked[: self.max_candidates])
         self._ranked_cache[key] = result
         return result
 
