@@ -83,3 +83,18 @@ def test_site_wide_spinner_keeps_one_dictionary_across_texts(lexicon):
     plain = Spinner(HELD_OUT, table, lexicon, rate=0.9, seed=5, consistent=1.0)
     plain.spin(TEXT)
     assert plain.pairs() == {}
+
+
+def test_a_spinner_draws_its_entry_from_every_close_sense_not_the_nearest_vectors(lexicon):
+    """Real spinners' choices are often far down a list ranked by vector similarity ("said" ->
+    "mentioned" is 22nd of 26 PPDB options): a simulation that always took one of the few
+    nearest would teach the channel model to trust similarity too much."""
+    import random
+
+    spinner = Spinner.build(Family.MOBY, lexicon, seed=2)
+    drawn = {
+        word: {spinner.spun_form(word, random.Random(seed)) for seed in range(40)} - {None}
+        for word in ("house", "more", "limit", "access", "building", "answer", "big", "quick")
+    }
+    assert all(drawn.values())
+    assert max(len(forms) for forms in drawn.values()) > 4, "all came from the 4 nearest senses"
