@@ -245,3 +245,20 @@ def test_news_wording_is_judged_by_the_general_english_model_too(analyzer):
     gains = dict(zip(slot.originals, slot.columns["general_gain"], strict=True))
     assert {"said", "named"} <= gains.keys()
     assert gains["said"] > gains["named"] + 3.0
+
+
+def test_a_missing_original_counts_only_where_the_text_is_long_enough_to_miss_it(lexicon):
+    """A 20-word text without "said" says nothing about "said"; a 3,000-word news text
+    without it is strong evidence that something took it away. And a rare word seen once in a
+    short text is not a thousandfold excess."""
+    from unspin.decide import _excess
+
+    short = {"mentioned": 1}
+    long_text = {"mentioned": 15}
+    said_short = _excess("said", short, 20, lexicon)
+    said_long = _excess("said", long_text, 3_000, lexicon)
+    assert abs(said_short) < 0.1
+    assert said_long < -0.8
+    assert _excess("mentioned", short, 20, lexicon) < 1.0
+    assert _excess("mentioned", long_text, 3_000, lexicon) > 0.5
+    assert _excess("earlier than", long_text, 3_000, lexicon) == 0.0  # a phrase: no usual rate

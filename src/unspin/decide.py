@@ -53,8 +53,8 @@ POOLED_FEATURES = (
     "spun_count",  # log(1 + occurrences of the spun form in the document)
     "pair_gain",  # mean lm_gain of this (spun, original) pair over those occurrences
     "pair_top",  # share of occurrences where this original is the best-fitting one
-    "spun_excess",  # log10 of the spun word's rate in the document over its usual rate
-    "original_deficit",  # log10 of the original's rate here over its usual rate (missing: low)
+    "spun_excess",  # log10 of the spun word's count in the document over the usual count
+    "original_deficit",  # the same for the original (missing where expected: low)
 )
 OCCURRENCE_FEATURES = (*LOCAL_FEATURES, *POOLED_FEATURES)
 # The decision model judges only each slot's best-ranked original: is it right? It sees that
@@ -438,11 +438,13 @@ def pool(doc: Document, lexicon: Lexicon, forms: set[str] | None = None) -> None
 
 
 def _excess(phrase: str, counts: dict[str, int], total: int, lexicon: Lexicon) -> float:
-    """log10(rate in this document / usual rate) of a word; 0 for phrases (no usual rate)."""
+    """log10 of a word's count here over the count its usual rate leads to expect, each plus a
+    half: far from 0 only where the text is long enough to tell (a 40-word text without "said"
+    says nothing, a 2,000-word one a lot). 0 for phrases (no usual rate)."""
     if " " in phrase:
         return 0.0
-    usual = lexicon.frequencies.get(phrase, 1e-8)
-    return min(max(math.log10((counts.get(phrase, 0) + 0.5) / total / usual), -3.0), 3.0)
+    expected = lexicon.frequencies.get(phrase, 1e-8) * total
+    return min(max(math.log10((counts.get(phrase, 0) + 0.5) / (expected + 0.5)), -3.0), 3.0)
 
 
 # --------------------------------------------------------------------------- decisions
