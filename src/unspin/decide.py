@@ -266,9 +266,9 @@ class PhraseTable:
         """CONTEXT_FEATURES but topic_gain for every original of the batch, slot after slot.
 
         `totals`, `first_fits` and `general_totals` follow `rows` (the LM's windows and
-        first-word fits, the general model's windows), and
-        `contexts` gives each slot's (left, right) words. Computed for the whole batch at once:
-        per slot, the same handful of numpy calls on a few rows cost more than the arithmetic.
+        first-word fits, the general model's windows), and `contexts` gives each slot's (left,
+        right) words. Computed for the whole batch at once: per slot, the same handful of numpy
+        calls on a few rows cost more than the arithmetic.
         """
         sizes = self.sizes
         starts = np.cumsum(sizes) - sizes
