@@ -142,7 +142,7 @@ def fit_decoder(docs: list[Document], labels: list) -> tuple[LogisticModel, Logi
         doc.spin_rate = estimate_rate(doc)
         if not doc.slots:
             continue
-        for name, values in decision_columns(doc).items():
+        for name, values in decision_columns(doc, occurrence).items():
             decision_rows[name].append(values)
         slot_labels += [
             float(row[int(np.argmax(s.log_odds))])

@@ -206,12 +206,23 @@ def test_a_fixed_prior_enters_the_decision_once_at_its_fixed_weight(analyzer):
 
     doc = Document(text="", tokens=[], sentences=[[0]], spin_rate=0.1)
     doc.slots = [slot(0.0), slot(1.0)]
-    columns = decision_columns(doc)
+    columns = decision_columns(doc, models.occurrence)
     assert np.argmax(doc.slots[1].log_odds) == 0  # the prior puts "deep" first
     assert np.allclose(columns["margin"], columns["margin"][0])
     assert np.allclose(columns["spun_logit"], columns["spun_logit"][0])
     accept = models.decision.log_odds(columns)
     assert abs(accept[1] - accept[0] - FIXED_WEIGHTS["known_term"]) < 1e-9
+    # A weights file that ranks with another prior has that prior taken out, not the default.
+    import dataclasses
+
+    at = models.occurrence.features.index("known_term")
+    weights = list(models.occurrence.weights)
+    weights[at] = 4.0
+    other = dataclasses.replace(models.occurrence, weights=tuple(weights))
+    for made in doc.slots:
+        made.log_odds = other.log_odds(made.columns)
+    margins = decision_columns(doc, other)["margin"]
+    assert np.allclose(margins, margins[0])
 
 
 def test_pooled_evidence_follows_the_rescored_context(analyzer):

@@ -493,23 +493,28 @@ NO_RUNNER_UP_MARGIN = 5.0  # a single candidate wins by this much
 ALTERNATIVE_MARGIN = 2.0  # runners-up within this many log-odds are shown as alternatives
 
 
-def learned_log_odds(log_odds: np.ndarray, columns: dict[str, np.ndarray]) -> np.ndarray:
-    """Occurrence log-odds without the fixed priors (FIXED_WEIGHTS), row by row.
+def learned_log_odds(
+    log_odds: np.ndarray, columns: dict[str, np.ndarray], occurrence: LogisticModel
+) -> np.ndarray:
+    """Occurrence log-odds without the fixed priors (FIXED_WEIGHTS), row by row, at the
+    weights the occurrence model holds them (a weights file may set them otherwise).
 
     The decision model adds those priors once, at their fixed weight; fed through its fitted
     weights they would be rescaled by whatever the simulation taught it, or even reversed.
     """
-    prior = sum(weight * columns[name] for name, weight in FIXED_WEIGHTS.items())
+    prior = sum(occurrence.weight(name) * columns[name] for name in FIXED_WEIGHTS)
     return log_odds - prior
 
 
-def decision_columns(doc: Document) -> dict[str, np.ndarray]:
-    """DECISION_FEATURES of every slot's best-ranked original (rows follow doc.slots)."""
+def decision_columns(doc: Document, occurrence: LogisticModel) -> dict[str, np.ndarray]:
+    """DECISION_FEATURES of every slot's best-ranked original (rows follow doc.slots), the
+    slots ranked by `occurrence`."""
     if not doc.slots:
         return {name: np.zeros(0) for name in DECISION_FEATURES}
     rate_logit = logit(min(max(doc.spin_rate, 0.005), 0.95))
     columns, starts = stacked(doc.slots, OCCURRENCE_FEATURES)
-    learned = learned_log_odds(np.concatenate([slot.log_odds for slot in doc.slots]), columns)
+    ranked = np.concatenate([slot.log_odds for slot in doc.slots])
+    learned = learned_log_odds(ranked, columns, occurrence)
     tops, spun_logits = [], []
     for slot, start, end in zip(doc.slots, starts, starts[1:], strict=False):
         tops.append(start + int(np.argmax(slot.log_odds)))
@@ -531,7 +536,7 @@ def apply_decision_model(doc: Document, models: Models) -> None:
     """Each slot's `accept`: decision log-odds of its best-ranked original (ranked already)."""
     if not doc.slots:
         return
-    accept = models.decision.log_odds(decision_columns(doc))
+    accept = models.decision.log_odds(decision_columns(doc, models.occurrence))
     for slot, value in zip(doc.slots, np.atleast_1d(accept), strict=True):
         slot.accept = float(value)
 

@@ -51,6 +51,13 @@ class LogisticModel:
             float(data["intercept"]),
         )
 
+    def weight(self, name: str) -> float:
+        """The weight of feature `name` (KeyError if the model has no such feature)."""
+        try:
+            return self.weights[self.features.index(name)]
+        except ValueError:
+            raise KeyError(f"the model has no feature '{name}'") from None
+
     def to_dict(self) -> dict:
         return {
             "weights": {n: round(w, 5) for n, w in zip(self.features, self.weights, strict=True)},
