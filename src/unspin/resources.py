@@ -62,9 +62,7 @@ class Resources:
                     return bundled()
                 except FileNotFoundError:
                     pass
-            from unspin.score import LanguageModel
-
-            return LanguageModel.load()
+            return self.general_lm  # the same pocketsphinx model, loaded once
 
     @cached_property
     def general_lm(self):
