@@ -54,6 +54,7 @@ def test_a_missing_feature_is_an_error_not_a_zero():
         ({"min_words_for_verdict": -5}, "min_words_for_verdict"),
         ({"max_candidates": 0}, "max_candidates"),
         ({"channel_margin": -1.0}, "channel_margin"),
+        ({"profile_replace_rate": 1.0}, "profile_replace_rate"),
     ],
 )
 def test_config_refuses_values_that_cannot_work(kwargs, message):

@@ -509,3 +509,67 @@ def test_a_dictionary_pair_with_a_rarer_original_does_not_rewrite_every_common_w
     )
     report = unspin.analyze(text, profile=profile)
     assert [(span.text, span.original) for span in report.spans] == [("mentioned", "said")] * 2
+
+
+# --- complete profiles: an imported dictionary is the spinner's whole vocabulary ---
+
+
+def test_an_imported_dictionary_is_complete_and_says_so_in_its_file(dictionaries, tmp_path) -> None:
+    imported = Profile.from_spinner_dict(dictionaries["tsv"])
+    assert imported.complete and imported.replaces("Said") and not imported.replaces("mentioned")
+    assert not Profile.from_spinner_dict(dictionaries["tsv"], complete=False).complete
+    path = tmp_path / "imported.json"
+    imported.save(path)
+    assert json.loads(path.read_text())["complete"] is True
+    assert Profile.load(path).complete
+
+
+def test_a_profile_without_the_key_is_not_complete(profile_file: Path, small_profile) -> None:
+    assert "complete" not in json.loads(profile_file.read_text())  # learned files as they were
+    assert not Profile.load(profile_file).complete
+    data = json.loads(profile_file.read_text())
+    data["complete"] = "yes"
+    with pytest.raises(ProfileError, match='"complete" must be true or false'):
+        Profile.from_dict(data)
+
+
+def test_merged_profiles_are_complete_when_one_is(small_profile, dictionaries) -> None:
+    imported = Profile.from_spinner_dict(dictionaries["tsv"])
+    assert Profile.merged([small_profile, imported]).complete
+    assert not Profile.merged([small_profile, small_profile]).complete
+
+
+COMPLETE_TSV = "original\tspun\nsaid\tmentioned\nfor\tunder\n"
+
+
+def test_a_complete_dictionary_is_the_only_source_of_rewrites(tmp_path: Path) -> None:
+    """'advised' -> 'told' is a thesaurus guess; the spinner's dictionary has no such pair."""
+    path = tmp_path / "spinner.tsv"
+    path.write_text(COMPLETE_TSV, encoding="utf-8")
+    text = (
+        "The spokesperson advised reporters that the results would be distributed next month, "
+        "and the mayor mentioned that the bridge was under construction."
+    )
+    analyzer = unspin.pipeline.default_analyzer()
+    complete = Profile.from_spinner_dict(path)
+    slots = analyzer.candidates(text, complete).slots
+    assert {source for slot in slots for source in slot.sources} == {"profile"}
+    report = unspin.analyze(text, profile=complete)
+    assert [(span.text, span.original) for span in report.spans] == [("mentioned", "said")]
+    partial = unspin.analyze(text, profile=Profile.from_spinner_dict(path, complete=False))
+    assert ("advised", "told") in [(span.text, span.original) for span in partial.spans]
+
+
+def test_a_word_the_dictionary_writes_stays_where_its_original_fits_worse(tmp_path) -> None:
+    """The spinner writes "under" for "for"; "under construction" was written so."""
+    path = tmp_path / "spinner.tsv"
+    path.write_text(COMPLETE_TSV, encoding="utf-8")
+    text = (
+        "The new bridge, under construction since May, will open next spring, the mayor "
+        "mentioned yesterday. Work on the road under the bridge mentioned in the plan starts in "
+        "June."
+    )
+    report = unspin.analyze(text, profile=Profile.from_spinner_dict(path))
+    rewritten = {(span.start, span.original) for span in report.spans}
+    assert (text.index("mentioned"), "said") in rewritten
+    assert text.index("under construction") not in {start for start, _ in rewritten}

@@ -38,7 +38,11 @@ def sentence_words(tokens: Sequence[Token]) -> Iterator[list[int]]:
 class ProfileLike(Protocol):
     """What the candidate stage needs of a spinner profile (unspin.profile.Profile)."""
 
+    complete: bool  # the pairs are the spinner's whole dictionary
+
     def originals(self, spun: str) -> Sequence: ...
+
+    def replaces(self, word: str) -> bool: ...
 
 
 def propose(
@@ -53,8 +57,10 @@ def propose(
 
     Tokens in `doc.frozen` are already explained by the fingerprint layer. Phrases never cross
     punctuation. Every word is looked at, function words included: spinners rewrite "in" as
-    "within" and "before" as "earlier than".
+    "within" and "before" as "earlier than". A complete profile (a spinner's whole dictionary)
+    is the only source: what it does not list, that spinner did not write.
     """
+    only_profile = profile is not None and profile.complete
     tokens, words = doc.tokens, doc.sentences[sentence]
     slots: dict[tuple[int, int], Slot] = {}
 
@@ -83,7 +89,7 @@ def propose(
             if any(index in doc.frozen for index in span) or not _adjacent(span):
                 break
             spun = " ".join(tokens[index].norm for index in span)
-            origins = lexicon.origins(spun)
+            origins = () if only_profile else lexicon.origins(spun)
             if origins:
                 slot_for(position, end).add_all(origins, "thesaurus")
             if profile is not None:
@@ -93,7 +99,7 @@ def propose(
                     bound = frequency_bound(lexicon, spun, pair.original)
                     prior = profile_prior + min(bonus, bound)
                     slot_for(position, end).add(pair.original, 0, prior, "profile")
-    if terms is not None:
+    if terms is not None and not only_profile:
         for position, group in enumerate(terms.propose(tokens, words, lexicon, doc.frozen)):
             for candidate in group:
                 end = position + (candidate.last - candidate.first)

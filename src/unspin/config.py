@@ -26,6 +26,9 @@ class Config:
     threshold: float | None = None
     spun_threshold: float = 0.0  # ... the lowest it falls to in a text judged spun: even odds
     profile_prior: float = 4.0  # channel log-odds of a pair listed in a loaded profile
+    # Share of the occurrences of a word in a complete profile (a spinner's whole dictionary)
+    # that the spinner replaces: the channel probability P(spun form | original) its pairs get.
+    profile_replace_rate: float = 0.9
 
     def __post_init__(self) -> None:
         for field in fields(self):
@@ -41,6 +44,10 @@ class Config:
             )
         if self.max_candidates < 1:
             raise ValueError("max_candidates must be at least 1, or nothing could be restored")
+        if not 0 < self.profile_replace_rate < 1:
+            raise ValueError(
+                f"profile_replace_rate must be between 0 and 1, got {self.profile_replace_rate}"
+            )
         if self.channel_margin <= 0:
             raise ValueError(f"channel_margin must be positive, got {self.channel_margin}")
 

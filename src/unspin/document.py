@@ -18,6 +18,7 @@ from unspin.model import Token
 
 if TYPE_CHECKING:
     from unspin.lexicon import Origin
+    from unspin.profile import Profile
 
 
 @dataclass
@@ -37,6 +38,9 @@ class Slot:
     columns: dict[str, np.ndarray] = field(default_factory=dict)  # named features per original
     log_odds: np.ndarray | None = None  # occurrence-model log-odds per original (ranking)
     accept: float = -np.inf  # decision-model log-odds that the best-ranked original is right
+    # Noisy-channel log-odds that a complete profile's pair, ranked best, was applied here
+    # (unspin.decide.profile_channel); when set, it decides the slot instead of `accept`.
+    profile_odds: float | None = None
 
     def add(self, original: str, links: int, channel: float, source: str) -> None:
         """Add a candidate; the same original from two sources keeps the stronger one."""
@@ -95,6 +99,7 @@ class Document:
     slots: list[Slot] = field(default_factory=list)
     topics: dict[int, np.ndarray | None] = field(default_factory=dict)  # token -> topic vector
     spin_rate: float = 0.0  # estimated share of words the spinner replaced
+    profile: Profile | None = None  # the spinner profile the text is analysed with
     decisions: list[Decision] = field(default_factory=list)
     evidence: dict[str, float] = field(default_factory=dict)  # document features, by name
     spin_score: float = 0.0

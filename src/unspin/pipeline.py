@@ -105,7 +105,9 @@ class Analyzer:
             doc.notes.append(reason)
         verdict = doc.spin_score if doc.judged else None
         threshold = rewrite_threshold(strict, self.config.spun_threshold, verdict)
-        decoder.settle(doc, threshold, self.config.rescoring_passes)
+        decoder.settle(
+            doc, threshold, self.config.rescoring_passes, self.config.profile_replace_rate
+        )
         if progress is not None:
             progress(doc.word_count, doc.word_count)
         return doc
@@ -115,7 +117,7 @@ class Analyzer:
     ) -> Document:
         """The stages up to candidates: tokens, known-phrase hits, slots (no decisions yet)."""
         check_text(text, self.config.max_chars)
-        doc = Document(text=text, tokens=tokenize(text))
+        doc = Document(text=text, tokens=tokenize(text), profile=profile)
         doc.sentences = list(sentence_words(doc.tokens))
         doc.hits = self.resources.fingerprints.find(text)
         doc.frozen = _tokens_inside(doc.tokens, doc.hits)

@@ -20,6 +20,9 @@ one pair a line)::
     }
 
 `count` (occurrences seen when learned) and `confidence` (0..1) may be left out (0 and 1.0).
+`"complete": true` says the pairs are the spinner's whole dictionary (as an imported one is): the
+decoder then proposes no other rewrite, and decides each listed one by the noisy channel (does
+the original fit the context better, given how often the spinner applies its pairs).
 `Profile.from_spinner_dict` imports a spinner's own dictionary: pipe-separated synonym groups
 (`said|stated|mentioned`), spintax (`{said|stated|mentioned}`), or two-column TSV/CSV
 (`original<TAB>spun`).  In a group any member may replace any other, so each member is a spun
@@ -55,7 +58,16 @@ MAX_WORDS = 4  # longest spun or original phrase the decoder considers
 MAX_CHARS = 100
 MAX_NOTED_EXAMPLES = 3
 
-_PROFILE_KEYS = {"format", "format_version", "name", "source", "created", "description", "pairs"}
+_PROFILE_KEYS = {
+    "format",
+    "format_version",
+    "name",
+    "source",
+    "created",
+    "description",
+    "complete",
+    "pairs",
+}
 _PAIR_KEYS = {"spun", "original", "count", "confidence"}
 _TABLE_HEADER_WORDS = {"original", "spun", "source", "target", "from", "to", "word", "synonym"}
 _SPINTAX_GROUP = re.compile(r"\{[^{}]*\|[^{}]*\}")
@@ -143,15 +155,23 @@ class Profile:
     source: str
     created: str
     format_version: int = FORMAT_VERSION
+    # The pairs are the spinner's whole dictionary (an imported one), not a sample of it (a
+    # learned one): nothing else was spun, and a word the spinner replaces is rarely left as is.
+    complete: bool = False
     # Lines about what an import skipped, for the user; not saved, not compared.
     notes: tuple[str, ...] = field(default=(), compare=False, repr=False)
     _index: dict[str, tuple[ProfilePair, ...]] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
+    _replaced: frozenset[str] = field(
+        init=False, repr=False, compare=False, default_factory=frozenset
+    )
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
             raise ValueError("a profile needs a non-empty name")
+        if not isinstance(self.complete, bool):
+            raise ValueError(f"complete must be true or false, not {self.complete!r}")
         if self.format_version not in SUPPORTED_VERSIONS:
             raise ValueError(
                 f"format_version {self.format_version!r} is not one this unspin reads "
@@ -175,6 +195,7 @@ class Profile:
             by_spun[pair.spun].append(pair)
         index = {spun: tuple(sorted(group, key=_rank)) for spun, group in by_spun.items()}
         object.__setattr__(self, "_index", index)
+        object.__setattr__(self, "_replaced", frozenset(pair.original for pair in pairs))
 
     def originals(self, spun: str) -> tuple[ProfilePair, ...]:
         """Pairs whose spun side is `spun` (any case and spacing), most confident first."""
@@ -182,6 +203,11 @@ class Profile:
         if found is not None:
             return found
         return self._index.get(normalize(spun), ())
+
+    def replaces(self, word: str) -> bool:
+        """Whether the spinner rewrites `word` (it is the original side of a pair): in a complete
+        profile, then, a `word` left in a spun text is more likely another word's spun form."""
+        return word in self._replaced or normalize(word) in self._replaced
 
     @property
     def longest(self) -> int:
@@ -201,14 +227,17 @@ class Profile:
     # --- JSON ---
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "format": FORMAT_NAME,
             "format_version": self.format_version,
             "name": self.name,
             "source": self.source,
             "created": self.created,
-            "pairs": [pair.to_dict() for pair in self.pairs],
         }
+        if self.complete:  # left out when false, so a learned profile's file is as it was
+            data["complete"] = True
+        data["pairs"] = [pair.to_dict() for pair in self.pairs]
+        return data
 
     def dumps(self) -> str:
         """The JSON text `save` writes: indented, pairs sorted, one pair a line."""
@@ -274,6 +303,9 @@ class Profile:
         for key in ("name", "source", "created", "description"):
             if key in data and not isinstance(data[key], str):
                 raise fail(f"{key!r} must be text, not {_json_type(data[key])}")
+        complete = data.get("complete", False)
+        if not isinstance(complete, bool):
+            raise fail(f'"complete" must be true or false, not {_json_type(complete)}')
         pairs = data.get("pairs")
         if not isinstance(pairs, list):
             raise fail(f'"pairs" must be a list, not {_json_type(pairs)}')
@@ -303,6 +335,7 @@ class Profile:
                 source=data.get("source", ""),
                 created=data.get("created", ""),
                 format_version=version,
+                complete=complete,
             )
         except ValueError as error:
             raise fail(str(error)) from None
@@ -316,10 +349,13 @@ class Profile:
         format: DictFormat | None = None,  # noqa: A002 - the name the API promises
         *,
         name: str | None = None,
+        complete: bool = True,
     ) -> Profile:
         """Import a spinner's dictionary (format sniffed when None); `notes` lists what was skipped.
 
-        ProfileError when the file is unusable or yields no pair at all.
+        `complete`: the file is the spinner's whole dictionary (see `Profile.complete`); False
+        for a fragment of one, whose pairs then only add candidates. ProfileError when the file
+        is unusable or yields no pair at all.
         """
         path = Path(path)
         if format is not None:
@@ -357,12 +393,16 @@ class Profile:
             pairs=pairs,
             source=f"spinner dictionary {path.name} ({format.value})",
             created=_now(),
+            complete=complete,
             notes=tuple(skipped.lines()),
         )
 
     @classmethod
     def merged(cls, profiles: Iterable[Profile], name: str | None = None) -> Profile:
-        """One profile holding every pair; a pair in several keeps its highest confidence."""
+        """One profile holding every pair; a pair in several keeps its highest confidence.
+
+        Complete when any of them is: the union still holds that whole dictionary.
+        """
         profiles = list(profiles)
         if not profiles:
             raise ValueError("merged() needs at least one profile")
@@ -387,6 +427,7 @@ class Profile:
             pairs=tuple(best.values()),
             source="; ".join(profile.source for profile in profiles),
             created=_now(),
+            complete=any(profile.complete for profile in profiles),
             notes=tuple(note for profile in profiles for note in profile.notes),
         )
 
