@@ -273,3 +273,22 @@ def test_a_missing_original_counts_only_where_the_text_is_long_enough_to_miss_it
     assert _excess("mentioned", short, 20, lexicon) < 1.0
     assert _excess("mentioned", long_text, 3_000, lexicon) > 0.5
     assert _excess("earlier than", long_text, 3_000, lexicon) == 0.0  # a phrase: no usual rate
+
+
+def test_a_profiles_prior_does_not_count_towards_the_spin_rate():
+    """A profile says which original a spun form comes from, not that this text was spun."""
+    from unspin.decide import estimate_rate
+    from unspin.document import Document, Slot
+    from unspin.logistic import LogisticModel, sigmoid
+    from unspin.profile import Profile, ProfilePair
+
+    occurrence = LogisticModel(("profile",), (3.0,), 0.0)
+    profile = Profile("p", (ProfilePair("under", "for"),), "", "")
+    for loaded, expected in [(None, 2.0), (profile, -1.0)]:
+        doc = Document(text="under it", tokens=[], sentences=[[0, 1]], profile=loaded)
+        slot = Slot(sentence=0, start=0, end=1, first=0, last=1, spun="under", originals=["for"])
+        slot.log_odds = np.array([2.0])
+        slot.columns["profile"] = np.array([1.0])
+        doc.slots = [slot]
+        assert estimate_rate(doc) == estimate_rate(doc, None) == float(sigmoid(2.0)) / 2
+        assert estimate_rate(doc, occurrence) == float(sigmoid(expected)) / 2

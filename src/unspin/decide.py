@@ -476,13 +476,21 @@ def spun_mass(log_odds: np.ndarray) -> float:
     return min(float(np.sum(sigmoid(log_odds))), 1.0)
 
 
-def estimate_rate(doc: Document) -> float:
-    """Expected share of words spun: per word, the largest spun mass of a slot covering it."""
+def estimate_rate(doc: Document, occurrence: LogisticModel | None = None) -> float:
+    """Expected share of words spun: per word, the largest spun mass of a slot covering it.
+
+    With a profile loaded and `occurrence` given, the spun mass leaves the profile's fixed
+    prior out: a profile says which original a spun form would come from, not that this text
+    was spun, and counted in it lifted clean articles full of common words the profile lists
+    to a spun verdict (and the lower rewrite bar that comes with it).
+    """
+    weight = occurrence.weight("profile") if occurrence is not None and doc.profile else 0.0
     best: dict[tuple[int, int], float] = {}
     for slot in doc.slots:
         if slot.log_odds is None or not len(slot.log_odds):
             continue
-        p = spun_mass(slot.log_odds)
+        log_odds = slot.log_odds - weight * slot.columns["profile"] if weight else slot.log_odds
+        p = spun_mass(log_odds)
         for position in range(slot.start, slot.end):
             key = (slot.sentence, position)
             best[key] = max(best.get(key, 0.0), p / (slot.end - slot.start))
@@ -680,7 +688,7 @@ class Decoder:
         self.score(doc, progress=progress)
         pool(doc, self.lexicon)
         rank(doc.slots, self.models.occurrence)
-        doc.spin_rate = estimate_rate(doc)
+        doc.spin_rate = estimate_rate(doc, self.models.occurrence)
         apply_decision_model(doc, self.models)
 
     def settle(
