@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from unspin.cli import EXIT_BAD_INPUT, app
-from unspin.learn import CorpusEvidence, assign, learn_profile
+from unspin.learn import (
+    DECIPHER_CAP,
+    DECIPHER_SHIFT,
+    DECIPHER_WEIGHT,
+    PAIR_FEATURES,
+    CorpusEvidence,
+    PairEvidence,
+    assign,
+    learn_profile,
+    pair_model,
+)
 from unspin.profile import Profile
 
 # A hand-written spinner dictionary (original -> spun), applied to every document.
@@ -143,3 +155,28 @@ def test_cli_learn_bad_input_is_one_line_rc_2(tmp_path: Path, make, message):
     assert message in result.output
     assert "Traceback" not in result.output
     assert not Path(out).is_file()
+
+
+def test_decipherment_charges_an_original_the_text_still_uses_plainly(analyzer):
+    """'under' fits where 'in' would as well as where 'for' would; but 'in' is all over the
+    corpus (the spinner never took it) while 'for' is gone: only 'for' -> 'under' pays off."""
+    pooled = CorpusEvidence(analyzer)
+    pooled.words.update({"in": 40, "for": 1, "under": 30})
+    taken = PairEvidence("under", "for", occurrences=30, channel=25.0)
+    plain = PairEvidence("under", "in", occurrences=30, channel=25.0)
+    rate = analyzer.config.profile_replace_rate
+    assert pooled.decipherment(taken) == pytest.approx(25.0 + math.log(1 - rate))
+    assert pooled.decipherment(plain) == pytest.approx(25.0 + 40 * math.log(1 - rate))
+    assert pooled.decipherment(plain) < 0 < pooled.decipherment(taken)
+    phrase = PairEvidence("under", "in favour of", occurrences=30, channel=25.0)
+    assert pooled.decipherment(phrase) == 25.0  # no corpus count for a phrase: no charge
+
+
+def test_the_decipherment_ratio_moves_the_pair_models_confidence(evidence):
+    scores = {(s.spun, s.original): s for s in evidence.scores()}
+    said = scores[("mentioned", "said")]
+    assert said.features["decipherment"] > DECIPHER_CAP  # 'said' is gone, 'mentioned' fits
+    shift = DECIPHER_WEIGHT * DECIPHER_CAP - DECIPHER_SHIFT
+    columns = {name: np.array([said.features[name]]) for name in PAIR_FEATURES}
+    alone = float(pair_model().log_odds(columns)[0])
+    assert math.log(said.confidence / (1 - said.confidence)) == pytest.approx(alone + shift)
