@@ -125,7 +125,16 @@ def cached_frequencies(
         write_arrays(folder, values=np.fromiter(table.values(), dtype=np.float64, count=len(table)))
 
     def read(folder: Path) -> dict[str, float]:
-        values = read_arrays(folder, "values")["values"].tolist()
-        return dict(zip(read_words(folder / "words.txt"), values, strict=True))
+        return dict(zip(read_words(folder / "words.txt"), shared_floats(folder), strict=True))
 
     return cached(name, key, build, write, read)
+
+
+def shared_floats(folder: Path) -> list[float]:
+    """The table's values, one Python float per distinct value: wordfreq's 321,000
+    frequencies take 564 values, and a float object apiece held 8 MB (issue 9)."""
+    values = read_arrays(folder, "values")["values"]
+    distinct, position = np.unique(values, return_inverse=True)
+    if len(distinct) > len(values) // 2:  # mostly distinct (bigram counts): not worth it
+        return values.tolist()
+    return list(map(distinct.tolist().__getitem__, position.tolist()))
