@@ -124,3 +124,28 @@ def test_versions_unread_for_a_week_are_removed_when_a_new_one_is_written(cache_
     os.utime(cache_home / "words-old" / "complete", (week_ago, week_ago))
     cache.cached("words", "new", *word_table(builds))
     assert sorted(p.name for p in cache_home.iterdir()) == ["words-new", "words-recent"]
+
+
+def test_row_file_reads_the_rows_a_mapping_would(tmp_path: Path) -> None:
+    import pickle
+
+    from unspin.lexicon import RowFile
+
+    matrix = np.arange(60, dtype=np.float32).reshape(12, 5) / 7
+    np.save(tmp_path / "matrix.npy", matrix)
+    rows = RowFile(tmp_path / "matrix.npy")
+    for indices in ([3], [11, 0, 3, 3], []):
+        assert np.array_equal(rows[indices], matrix[indices])
+        assert rows[indices].dtype == np.float32 and rows[indices].shape == (len(indices), 5)
+    assert np.array_equal(pickle.loads(pickle.dumps(rows))[[7]], matrix[[7]])
+    np.save(tmp_path / "columns.npy", np.asfortranarray(matrix))
+    with pytest.raises(ValueError, match="C-ordered"):
+        RowFile(tmp_path / "columns.npy")  # a row is not one read there
+
+
+def test_frequencies_read_back_equal_with_floats_shared(cache_home: Path) -> None:
+    table = {f"w{i}": [0.5, 1e-7, 3.25][i % 3] for i in range(100)} | {"odd": 2.0}
+    cache.cached_frequencies("freq", "k", lambda: table)
+    read = cache.cached_frequencies("freq", "k", lambda: {})
+    assert read == table and list(read) == list(table)
+    assert read["w0"] is read["w3"]  # one object per distinct value
