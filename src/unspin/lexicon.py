@@ -6,11 +6,11 @@ the thesaurus head words that list it.  We index the thesauri backwards once at 
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import importlib.resources
 import math
 import os
+import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -258,12 +258,14 @@ def _write_glove(table: tuple[list[str], np.ndarray], folder: Path) -> None:
 
 
 class RowFile:
-    """The rows of a 2-d .npy file, read when asked for (`rows[indices]`, as an array's).
+    """The rows of a 2-d .npy file, each read once when first asked for (`rows[indices]`).
 
     Mapping the file instead puts in the resident set not only each touched row but the
     64 KB the kernel maps around every page fault: on a long text that was the whole 80 MB
-    GloVe matrix for a few thousand distinct words (issue 9). Reads go through the page
-    cache, shared by every process, and return the same float32 values as the mapping did.
+    GloVe matrix for a few thousand distinct words (issue 9). Rows read are kept, in the
+    order first asked for, in an array as large as the file whose untouched pages take no
+    memory; so the rows in use cost their own bytes, and a repeated one a numpy gather. The
+    values are the file's, as the mapping gave them.
     """
 
     def __init__(self, path: Path) -> None:
@@ -282,21 +284,40 @@ class RowFile:
         self.shape: tuple[int, int] = shape
         self.dtype = np.dtype(dtype)
         self.row_bytes = shape[1] * self.dtype.itemsize
+        self._slots = np.full(shape[0], -1, dtype=np.int64)  # row -> its place in _kept
+        self._kept = np.empty(shape, dtype=self.dtype)  # pages are only taken once written
+        self._count = 0
+        self._lock = threading.Lock()
         self._fd = os.open(path, os.O_RDONLY)
 
     def __getitem__(self, indices: Sequence[int]) -> np.ndarray:
-        read, fd, size, start = os.pread, self._fd, self.row_bytes, self.offset
-        data = b"".join(read(fd, size, start + int(i) * size) for i in indices)
-        return np.frombuffer(data, dtype=self.dtype).reshape(len(indices), self.shape[1])
+        slots = self._slots[indices]
+        if slots.size and slots.min() < 0:
+            index = np.asarray(indices, dtype=np.int64)
+            self._read(np.unique(index[slots < 0]))
+            slots = self._slots[index]
+        return self._kept[slots]
+
+    def _read(self, rows: np.ndarray) -> None:
+        with self._lock:
+            rows = rows[self._slots[rows] < 0]  # another thread may have read some meanwhile
+            fd, size, start = self._fd, self.row_bytes, self.offset
+            data = b"".join(os.pread(fd, size, start + row * size) for row in rows.tolist())
+            first = self._count
+            self._kept[first : first + len(rows)] = np.frombuffer(data, dtype=self.dtype).reshape(
+                len(rows), self.shape[1]
+            )
+            self._slots[rows] = np.arange(first, first + len(rows))
+            self._count = first + len(rows)
 
     def __len__(self) -> int:
         return self.shape[0]
 
     def __reduce__(self) -> tuple[type[RowFile], tuple[Path]]:
-        return RowFile, (self.path,)  # a file descriptor means nothing in another process
+        return RowFile, (self.path,)  # rows read here are read again there, once each
 
     def __del__(self) -> None:
-        with contextlib.suppress(AttributeError, OSError):
+        if hasattr(self, "_fd"):
             os.close(self._fd)
 
 
