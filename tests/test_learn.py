@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from unspin.cli import EXIT_BAD_INPUT, app
+from unspin.config import Config
 from unspin.learn import (
     DECIPHER_CAP,
     DECIPHER_SHIFT,
@@ -23,6 +24,7 @@ from unspin.learn import (
     learn_profile,
     pair_model,
 )
+from unspin.pipeline import Analyzer
 from unspin.profile import Profile
 
 # A hand-written spinner dictionary (original -> spun), applied to every document.
@@ -180,3 +182,29 @@ def test_the_decipherment_ratio_moves_the_pair_models_confidence(evidence):
     columns = {name: np.array([said.features[name]]) for name in PAIR_FEATURES}
     alone = float(pair_model().log_odds(columns)[0])
     assert math.log(said.confidence / (1 - said.confidence)) == pytest.approx(alone + shift)
+
+
+def test_a_text_judged_spun_is_restored_with_the_dictionary_learned_from_itself(analyzer):
+    text = spin(" ".join(SENTENCES))
+    calls: list[tuple[int, int]] = []
+    doc = analyzer.document(text, progress=lambda done, total: calls.append((done, total)))
+    assert doc.spin_score > analyzer.config.learn_from_text
+    assert doc.profile is not None and doc.profile.source == "learned from the text itself"
+    assert doc.profile.originals("mentioned")[0].original == "said"
+    assert any("learned from this text" in note for note in doc.notes)
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and calls[-1] == (doc.word_count, doc.word_count)
+
+    off = Analyzer(analyzer.resources, Config(learn_from_text=1.0))
+    assert off.document(text).profile is None
+
+
+def test_a_clean_text_learns_no_dictionary_from_itself(analyzer):
+    doc = analyzer.document(" ".join(SENTENCES))
+    assert doc.spin_score <= analyzer.config.learn_from_text
+    assert doc.profile is None and not doc.notes
+
+
+def test_learn_from_text_is_a_spin_score():
+    with pytest.raises(ValueError, match="learn_from_text"):
+        Config(learn_from_text=1.5)

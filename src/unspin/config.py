@@ -26,6 +26,11 @@ class Config:
     threshold: float | None = None
     spun_threshold: float = 0.0  # ... the lowest it falls to in a text judged spun: even odds
     profile_prior: float = 4.0  # channel log-odds of a pair listed in a loaded profile
+    # A text judged spun more surely than this, analysed with no profile, is restored a second
+    # time with the spinner dictionary learned from the text itself (unspin.learn); 1 turns
+    # this off. Above even odds: a clean text that barely reads as spun and repeats its topic
+    # word ("morpheme" six times in 145 words) would learn that word as a spinner's.
+    learn_from_text: float = 0.8
     # Share of the occurrences of a word in a complete profile (a spinner's whole dictionary)
     # that the spinner replaces: the channel probability P(spun form | original) its pairs get.
     profile_replace_rate: float = 0.9
@@ -44,6 +49,10 @@ class Config:
             )
         if self.max_candidates < 1:
             raise ValueError("max_candidates must be at least 1, or nothing could be restored")
+        if not 0 <= self.learn_from_text <= 1:
+            raise ValueError(
+                f"learn_from_text is a spin score between 0 and 1, got {self.learn_from_text}"
+            )
         if not 0 < self.profile_replace_rate < 1:
             raise ValueError(
                 f"profile_replace_rate must be between 0 and 1, got {self.profile_replace_rate}"

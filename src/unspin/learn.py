@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from unspin.document import Document
 from unspin.logistic import LogisticModel, sigmoid
 from unspin.profile import MAX_WORDS, Profile, ProfilePair
 
@@ -118,10 +119,13 @@ class CorpusEvidence:
 
     def add(self, text: str) -> None:
         """Pool one document's evidence (InputError for text the analyzer refuses)."""
-        analyzer = self.analyzer
-        log_rate = math.log(analyzer.config.profile_replace_rate)
-        doc = analyzer.candidates(text)
-        analyzer.resources.decoder.prepare(doc)  # features, pooled evidence, ranking
+        doc = self.analyzer.candidates(text)
+        self.analyzer.resources.decoder.prepare(doc)  # features, pooled evidence, ranking
+        self.add_document(doc)
+
+    def add_document(self, doc: Document) -> None:
+        """Pool the evidence of a document the decoder has prepared (scored and ranked)."""
+        log_rate = math.log(self.analyzer.config.profile_replace_rate)
         for sentence in range(len(doc.sentences)):
             self.words.update(doc.words(sentence))
         self.total_words += doc.word_count

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from unspin.candidates import ProfileLike, propose, sentence_words
 from unspin.config import Config
@@ -20,10 +21,26 @@ from unspin.score import ContextModel
 from unspin.sections import merge_reports, split_sections
 from unspin.tokenize import check_text, tokenize
 
+if TYPE_CHECKING:
+    from unspin.profile import Profile
+
 FINGERPRINT_CONFIDENCE = 0.97
 TOO_SHORT = "too short to judge: {words} words (at least {needed} are needed for a verdict)"
+LEARNED_HERE = "restored with the spinner dictionary learned from this text ({pairs} pairs)"
 
 Progress = Callable[[int, int], None]  # (words done, words in all), called as work proceeds
+
+
+def _halved(progress: Progress | None, offset: int = 0) -> Progress | None:
+    """Progress of one of two passes over a text: the first half of the bar, or the second
+    (`offset`: the text's words, given for the second pass)."""
+    if progress is None:
+        return None
+
+    def half(done: int, total: int) -> None:
+        progress(min(offset // 2 + done // 2, max(total, 1)), total)
+
+    return half
 
 
 class Analyzer:
@@ -78,7 +95,44 @@ class Analyzer:
     def document(
         self, text: str, profile: ProfileLike | None = None, progress: Progress | None = None
     ) -> Document:
-        """Run every stage and return the document state they filled (for inspection)."""
+        """Run every stage and return the document state they filled (for inspection).
+
+        A text judged spun (Config.learn_from_text) and given no profile is restored with the
+        spinner dictionary learned from itself: a spinner swaps an original the same way all
+        through a text, and the pairs that hold over every occurrence are surer than any one
+        occurrence's context (news simulation, held-out spinner family: WER reduction
+        24.1% -> 30.8%; clean held-out news, none judged spun: false edits unchanged).
+        """
+        learning = profile is None and self.config.learn_from_text < 1
+        first = _halved(progress) if learning else progress
+        doc = self.prepared(text, profile, first)
+        if learning and doc.judged and doc.spin_score > self.config.learn_from_text:
+            learned = self.learned_profile(doc)
+            if len(learned):
+                second = _halved(progress, doc.word_count) if progress is not None else None
+                verdict = doc
+                doc = self.prepared(text, learned, second)
+                # The verdict stays the one reached without the learned dictionary: pairs
+                # learned from the text itself are no new evidence that it was spun.
+                doc.evidence, doc.spin_score = verdict.evidence, verdict.spin_score
+                doc.notes.append(LEARNED_HERE.format(pairs=len(learned)))
+        self.settle(doc)
+        if progress is not None:
+            progress(doc.word_count, doc.word_count)
+        return doc
+
+    def learned_profile(self, doc: Document) -> Profile:
+        """The spinner dictionary a prepared document shows on its own (unspin.learn)."""
+        from unspin.learn import CorpusEvidence
+
+        evidence = CorpusEvidence(self)
+        evidence.add_document(doc)
+        return evidence.profile(name="this text", source="learned from the text itself")
+
+    def prepared(
+        self, text: str, profile: ProfileLike | None, progress: Progress | None
+    ) -> Document:
+        """Candidates scored and ranked, and the document verdict; no rewrites chosen yet."""
         doc = self.candidates(text, profile, progress)
         decoder = self.resources.decoder
         models = decoder.models
@@ -103,14 +157,17 @@ class Analyzer:
         elif reason := not_english_reason(text):
             doc.judged = False
             doc.notes.append(reason)
+        return doc
+
+    def settle(self, doc: Document) -> None:
+        """Choose the rewrites of a prepared document at the bar its verdict sets."""
+        models = self.resources.decoder.models
+        strict = models.threshold if self.config.threshold is None else self.config.threshold
         verdict = doc.spin_score if doc.judged else None
         threshold = rewrite_threshold(strict, self.config.spun_threshold, verdict)
-        decoder.settle(
+        self.resources.decoder.settle(
             doc, threshold, self.config.rescoring_passes, self.config.profile_replace_rate
         )
-        if progress is not None:
-            progress(doc.word_count, doc.word_count)
-        return doc
 
     def candidates(
         self, text: str, profile: ProfileLike | None = None, progress: Progress | None = None
