@@ -208,3 +208,12 @@ def test_a_clean_text_learns_no_dictionary_from_itself(analyzer):
 def test_learn_from_text_is_a_spin_score():
     with pytest.raises(ValueError, match="learn_from_text"):
         Config(learn_from_text=1.5)
+    with pytest.raises(ValueError, match="learn_min_pairs"):
+        Config(learn_min_pairs=0)
+
+
+def test_one_repeated_swap_is_not_a_dictionary(analyzer):
+    text = spin(" ".join(SENTENCES))
+    learned = len(analyzer.document(text).profile)
+    strict = Analyzer(analyzer.resources, Config(learn_min_pairs=learned + 1))
+    assert strict.document(text).profile is None

@@ -31,6 +31,9 @@ class Config:
     # this off. Above even odds: a clean text that barely reads as spun and repeats its topic
     # word ("morpheme" six times in 145 words) would learn that word as a spinner's.
     learn_from_text: float = 0.8
+    # ... and only when it shows at least this many pairs: a spinner is a dictionary, and one
+    # repeated swap alone is more often the text's own topic word ("disparate", "ledge").
+    learn_min_pairs: int = 2
     # Share of the occurrences of a word in a complete profile (a spinner's whole dictionary)
     # that the spinner replaces: the channel probability P(spun form | original) its pairs get.
     profile_replace_rate: float = 0.9
@@ -49,6 +52,8 @@ class Config:
             )
         if self.max_candidates < 1:
             raise ValueError("max_candidates must be at least 1, or nothing could be restored")
+        if self.learn_min_pairs < 1:
+            raise ValueError("learn_min_pairs must be at least 1: a dictionary has pairs")
         if not 0 <= self.learn_from_text <= 1:
             raise ValueError(
                 f"learn_from_text is a spin score between 0 and 1, got {self.learn_from_text}"

@@ -108,7 +108,7 @@ class Analyzer:
         doc = self.prepared(text, profile, first)
         if learning and doc.judged and doc.spin_score > self.config.learn_from_text:
             learned = self.learned_profile(doc)
-            if len(learned):
+            if len(learned) >= self.config.learn_min_pairs:
                 second = _halved(progress, doc.word_count) if progress is not None else None
                 verdict = doc
                 doc = self.prepared(text, learned, second)
