@@ -390,6 +390,17 @@ def test_cli_check_with_a_spinner_dict(fake, dictionaries, tmp_path) -> None:
     ]
 
 
+@pytest.mark.parametrize(("flags", "complete"), [([], True), (["--partial-dict"], False)])
+def test_cli_spinner_dict_is_whole_unless_said_partial(
+    fake, dictionaries, tmp_path, flags, complete
+) -> None:
+    text = tmp_path / "spun.txt"
+    text.write_text(SPUN)
+    args = ["restore", str(text), "--spinner-dict", str(dictionaries["tsv"]), *flags]
+    assert runner.invoke(app, args).exit_code == 0
+    assert fake.profiles[-1].complete is complete
+
+
 def test_cli_without_a_profile_passes_none(fake, tmp_path) -> None:
     text = tmp_path / "spun.txt"
     text.write_text(SPUN)
@@ -404,6 +415,7 @@ def test_cli_without_a_profile_passes_none(fake, tmp_path) -> None:
         (["--profile", "{bad}"], "malformed JSON"),
         (["--spinner-dict", "{bad}", "--dict-format", "tsv"], "no usable synonym pairs"),
         (["--dict-format", "csv"], "--dict-format needs --spinner-dict"),
+        (["--partial-dict"], "--partial-dict needs --spinner-dict"),
         (["--spinner-dict", "{bad}", "--dict-format", "xml"], "xml"),
     ],
 )

@@ -158,17 +158,33 @@ DICT_FORMAT_OPTION = typer.Option(
 )
 
 
-def _profile_source(profile: str | None, spinner_dict: str | None, dict_format: DictFormat | None):
+PARTIAL_DICT_OPTION = typer.Option(
+    False,
+    "--partial-dict",
+    help="--spinner-dict is a fragment of the spinner's dictionary: its pairs only add "
+    "candidates (default: it is the whole dictionary, the only source of rewrites)",
+)
+
+
+def _profile_source(
+    profile: str | None,
+    spinner_dict: str | None,
+    dict_format: DictFormat | None,
+    partial_dict: bool = False,
+):
     """Where the profile comes from, checked by loading it once here (a bad one stops with a
     one-line message, rc 2); None without one."""
     from unspin.profile import ProfileError, ProfileSource
 
-    if profile is None and spinner_dict is None:
+    if spinner_dict is None:
         if dict_format is not None:
             _fail("--dict-format needs --spinner-dict")
+        if partial_dict:
+            _fail("--partial-dict needs --spinner-dict")
+    if profile is None and spinner_dict is None:
         return None
     try:
-        source = ProfileSource(profile, spinner_dict, dict_format)
+        source = ProfileSource(profile, spinner_dict, dict_format, partial=partial_dict)
         loaded = source.load()
     except (ProfileError, ValueError) as error:
         _fail(str(error))
@@ -177,9 +193,14 @@ def _profile_source(profile: str | None, spinner_dict: str | None, dict_format: 
     return source
 
 
-def _load_profile(profile: str | None, spinner_dict: str | None, dict_format: DictFormat | None):
+def _load_profile(
+    profile: str | None,
+    spinner_dict: str | None,
+    dict_format: DictFormat | None,
+    partial_dict: bool = False,
+):
     """The profile named by --profile / --spinner-dict (both: merged), or None."""
-    source = _profile_source(profile, spinner_dict, dict_format)
+    source = _profile_source(profile, spinner_dict, dict_format, partial_dict)
     return source.load() if source is not None else None
 
 
@@ -308,12 +329,13 @@ def check_command(
     profile: str | None = PROFILE_OPTION,
     spinner_dict: str | None = SPINNER_DICT_OPTION,
     dict_format: DictFormat | None = DICT_FORMAT_OPTION,
+    partial_dict: bool = PARTIAL_DICT_OPTION,
 ) -> None:
     """Say whether FILE looks machine-spun and list the spun spans with proposed originals."""
     from rich.console import Console
     from rich.table import Table
 
-    loaded = _load_profile(profile, spinner_dict, dict_format)
+    loaded = _load_profile(profile, spinner_dict, dict_format, partial_dict)
     report = _analyze_file(file, as_json, any_language, loaded)
     code = EXIT_FOUND if report.is_spun else EXIT_OK
     if as_json:
@@ -355,6 +377,7 @@ def restore_command(
     profile: str | None = PROFILE_OPTION,
     spinner_dict: str | None = SPINNER_DICT_OPTION,
     dict_format: DictFormat | None = DICT_FORMAT_OPTION,
+    partial_dict: bool = PARTIAL_DICT_OPTION,
 ) -> None:
     """Print FILE with every spun span replaced by its most likely original wording."""
     from rich.console import Console
@@ -362,7 +385,7 @@ def restore_command(
 
     from unspin.render import word_diff
 
-    loaded = _load_profile(profile, spinner_dict, dict_format)
+    loaded = _load_profile(profile, spinner_dict, dict_format, partial_dict)
     report = _analyze_file(file, as_json, any_language, loaded)
     if as_json:
         return
@@ -696,6 +719,7 @@ def screen_command(
     profile: str | None = PROFILE_OPTION,
     spinner_dict: str | None = SPINNER_DICT_OPTION,
     dict_format: DictFormat | None = DICT_FORMAT_OPTION,
+    partial_dict: bool = PARTIAL_DICT_OPTION,
 ) -> None:
     """Screen a corpus into a Parquet table; rerun the same command to resume after a kill."""
     import os
@@ -722,7 +746,7 @@ def screen_command(
         limit=limit,
         overwrite=force,
         connect_timeout=connect_timeout,
-        profile=_profile_source(profile, spinner_dict, dict_format),
+        profile=_profile_source(profile, spinner_dict, dict_format, partial_dict),
     )
     console = Console(stderr=True)
 
@@ -829,6 +853,7 @@ def serve(
     profile: str | None = PROFILE_OPTION,
     spinner_dict: str | None = SPINNER_DICT_OPTION,
     dict_format: DictFormat | None = DICT_FORMAT_OPTION,
+    partial_dict: bool = PARTIAL_DICT_OPTION,
 ) -> None:
     """Serve the web page at / and the HTTP API (/v1/analyze, /v1/restore, /openapi.json)."""
     import uvicorn
@@ -842,7 +867,8 @@ def serve(
         timeout=timeout or defaults.timeout,
         max_concurrent=max_concurrent or defaults.max_concurrent,
     )
-    loaded = _load_profile(profile, spinner_dict, dict_format)  # server-wide, read once
+    # server-wide, read once
+    loaded = _load_profile(profile, spinner_dict, dict_format, partial_dict)
     if loaded is not None:
         typer.echo(f"unspin: using {loaded.describe()}", err=True)
     typer.echo("unspin: loading language resources…", err=True)

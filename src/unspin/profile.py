@@ -465,12 +465,15 @@ class ProfileSource:
     profile: str | None = None  # a profile JSON file
     spinner_dict: str | None = None  # a spinner dictionary to import
     dict_format: DictFormat | None = None
+    partial: bool = False  # the dictionary is a fragment of the spinner's (Profile.complete)
 
     def __post_init__(self) -> None:
         if self.profile is None and self.spinner_dict is None:
             raise ValueError("a ProfileSource needs a profile path, a spinner dictionary or both")
         if self.dict_format is not None and self.spinner_dict is None:
             raise ValueError("a dictionary format only applies to a spinner dictionary")
+        if self.partial and self.spinner_dict is None:
+            raise ValueError("only a spinner dictionary can be partial")
         for name in ("profile", "spinner_dict"):
             value = getattr(self, name)
             if value is not None:
@@ -489,7 +492,11 @@ def _load_source(source: ProfileSource) -> Profile:
     if source.profile is not None:
         profiles.append(Profile.load(source.profile))
     if source.spinner_dict is not None:
-        profiles.append(Profile.from_spinner_dict(source.spinner_dict, source.dict_format))
+        profiles.append(
+            Profile.from_spinner_dict(
+                source.spinner_dict, source.dict_format, complete=not source.partial
+            )
+        )
     return Profile.merged(profiles)
 
 
