@@ -210,6 +210,17 @@ def test_learn_from_text_is_a_spin_score():
         Config(learn_from_text=1.5)
     with pytest.raises(ValueError, match="learn_min_pairs"):
         Config(learn_min_pairs=0)
+    with pytest.raises(ValueError, match="learn_min_confidence"):
+        Config(learn_min_confidence=0.0)
+
+
+def test_pairs_learned_from_the_text_meet_the_configured_confidence(analyzer):
+    text = spin(" ".join(SENTENCES))
+    learned = analyzer.document(text).profile
+    assert min(pair.confidence for pair in learned.pairs) < 0.99
+    strict = Analyzer(analyzer.resources, Config(learn_min_confidence=0.99, learn_min_pairs=1))
+    profile = strict.document(text).profile
+    assert profile is None or all(pair.confidence >= 0.99 for pair in profile.pairs)
 
 
 def test_one_repeated_swap_is_not_a_dictionary(analyzer):

@@ -34,6 +34,7 @@ class Config:
     # ... and only when it shows at least this many pairs: a spinner is a dictionary, and one
     # repeated swap alone is more often the text's own topic word ("disparate", "ledge").
     learn_min_pairs: int = 2
+    learn_min_confidence: float = 0.3  # ... each learned pair at least this confident
     # Share of the occurrences of a word in a complete profile (a spinner's whole dictionary)
     # that the spinner replaces: the channel probability P(spun form | original) its pairs get.
     profile_replace_rate: float = 0.9
@@ -54,6 +55,11 @@ class Config:
             raise ValueError("max_candidates must be at least 1, or nothing could be restored")
         if self.learn_min_pairs < 1:
             raise ValueError("learn_min_pairs must be at least 1: a dictionary has pairs")
+        if not 0 < self.learn_min_confidence < 1:
+            raise ValueError(
+                "learn_min_confidence is a probability strictly between 0 and 1, got "
+                f"{self.learn_min_confidence}"
+            )
         if not 0 <= self.learn_from_text <= 1:
             raise ValueError(
                 f"learn_from_text is a spin score between 0 and 1, got {self.learn_from_text}"

@@ -127,7 +127,11 @@ class Analyzer:
 
         evidence = CorpusEvidence(self)
         evidence.add_document(doc)
-        return evidence.profile(name="this text", source="learned from the text itself")
+        return evidence.profile(
+            name="this text",
+            min_confidence=self.config.learn_min_confidence,
+            source="learned from the text itself",
+        )
 
     def prepared(
         self, text: str, profile: ProfileLike | None, progress: Progress | None
