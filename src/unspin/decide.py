@@ -602,6 +602,12 @@ def choose(doc: Document, threshold: float) -> list[Decision]:
     return decisions
 
 
+def mean_gain(slot: Slot, rows: np.ndarray | int) -> np.ndarray:
+    """Context gain of the slot's originals at `rows`, averaged over both language models: the
+    fit the noisy channel weighs for a profile's pairs and for a learned pair's decipherment."""
+    return (slot.columns["lm_gain"][rows] + slot.columns["general_gain"][rows]) / 2
+
+
 def profile_channel(doc: Document, replace_rate: float) -> None:
     """`Slot.profile_odds` of every slot whose best-ranked original is a pair of the document's
     complete profile: the noisy channel, not the decision model.
@@ -627,7 +633,7 @@ def profile_channel(doc: Document, replace_rate: float) -> None:
         top = int(np.argmax(slot.log_odds))
         if slot.sources[top] != "profile":
             continue
-        fit = (slot.columns["lm_gain"][top] + slot.columns["general_gain"][top]) / 2
+        fit = mean_gain(slot, top)
         kept = 1 - applied if profile.replaces(slot.spun) else 1.0
         slot.profile_odds = float(fit + math.log(applied) - math.log(kept))
 

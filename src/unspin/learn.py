@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from unspin.decide import mean_gain
 from unspin.document import Document
 from unspin.logistic import LogisticModel, sigmoid
 from unspin.profile import MAX_WORDS, Profile, ProfilePair
@@ -139,8 +140,7 @@ class CorpusEvidence:
             order = np.argsort(-slot.log_odds)[:KEPT_PER_SLOT]
             probabilities = sigmoid(slot.log_odds[order])
             gains = slot.columns["lm_gain"][order]
-            fits = (gains + slot.columns["general_gain"][order]) / 2
-            channels = np.logaddexp(0.0, log_rate + fits)
+            channels = np.logaddexp(0.0, log_rate + mean_gain(slot, order))
             for place, (row, probability, gain, channel) in enumerate(
                 zip(order, np.atleast_1d(probabilities), gains, channels, strict=True)
             ):
