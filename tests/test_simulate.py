@@ -10,8 +10,10 @@ from unspin.simulate import (
     FITTING_FAMILIES,
     HELD_OUT,
     NEVER_SPUN,
+    Edit,
     Family,
     Spinner,
+    SpunText,
     forward_synonyms,
     spin_corpus,
 )
@@ -98,3 +100,32 @@ def test_a_spinner_draws_its_entry_from_every_close_sense_not_the_nearest_vector
     }
     assert all(drawn.values())
     assert max(len(forms) for forms in drawn.values()) > 4, "all came from the 4 nearest senses"
+
+
+def test_a_rewrite_restores_only_when_it_undoes_whole_edits():
+    original = "The White House said more people came."
+    spun = "The White Home mentioned extra individuals came."
+    edits = tuple(
+        Edit(spun.index(word), spun.index(word) + len(word), was)
+        for word, was in (("Home", "house"), ("mentioned", "said"), ("individuals", "people"))
+    )
+    sample = SpunText(original, spun, edits, Family.MOBY, 0.5)
+    at = spun.index
+    assert sample.restores(at("Home"), at("Home") + 4, "House")
+    assert sample.restores(at("White"), at("Home") + 4, "white house")  # spun words beside
+    assert sample.restores(at("mentioned"), at("extra") - 1, "said")
+    assert not sample.restores(at("mentioned"), at("extra") - 1, "stated")  # wrong original
+    assert not sample.restores(at("extra"), at("extra") + 5, "more")  # never spun: no edit
+    assert not sample.restores(at("individuals"), at("individuals") + 5, "people")  # part only
+
+
+def test_a_family_spins_short_and_long_texts_alike(lexicon):
+    # corpora.article_samples alternates a short and a long sample of each article: families
+    # taken in turn would each get only one kind.
+    texts = ["Officials said the plan was too small.", TEXT] * 6
+    spun = spin_corpus(texts, (Family.WORDNET, Family.WORDY), lexicon, seed=3)
+    families = [sample.family for sample in spun]
+    assert families.count(Family.WORDNET) == families.count(Family.WORDY) == 6
+    for family in (Family.WORDNET, Family.WORDY):
+        assert {index % 2 for index, f in enumerate(families) if f is family} == {0, 1}
+

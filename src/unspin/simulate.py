@@ -77,6 +77,20 @@ class SpunText:
     family: Family
     rate: float
 
+    def restores(self, start: int, end: int, original: str) -> bool:
+        """Whether rewriting spun[start:end] as `original` gives back the original wording:
+        the range holds whole edits only, at least one, and undoing them reads `original`
+        (case and spacing aside)."""
+        inside = [e for e in self.edits if e.start < end and e.end > start]
+        if not inside or any(e.start < start or e.end > end for e in inside):
+            return False
+        pieces, cursor = [], start
+        for edit in sorted(inside, key=lambda e: e.start):
+            pieces += [self.spun[cursor : edit.start], edit.original]
+            cursor = edit.end
+        pieces.append(self.spun[cursor:end])
+        return "".join(pieces).lower().split() == original.lower().split()
+
 
 def forward_synonyms(family: Family, lexicon: Lexicon) -> dict[str, list[str]]:
     """original (lower-case base form) -> the spun forms the family's dictionary offers."""
@@ -231,11 +245,17 @@ def _cased(spun: str, like: str) -> str:
 def spin_corpus(
     texts: list[str], families: tuple[Family, ...], lexicon: Lexicon, seed: int = 0
 ) -> list[SpunText]:
-    """Spin each text with a spinner of its own (family taken in turn, rate and habits drawn)."""
+    """Spin each text with a spinner of its own (rate and habits drawn).
+
+    Each family spins an equal share of the texts, in a seeded random order: taken in turn,
+    they followed `corpora.article_samples`'s alternating short and long samples, and two of
+    four fitting families never spun a long text.
+    """
     tables = {family: forward_synonyms(family, lexicon) for family in families}
+    order = [families[index % len(families)] for index in range(len(texts))]
+    random.Random(f"families:{seed}").shuffle(order)
     spun = []
-    for index, text in enumerate(texts):
-        family = families[index % len(families)]
+    for index, (text, family) in enumerate(zip(texts, order, strict=True)):
         spinner = Spinner.build(family, lexicon, seed * 100_003 + index, tables[family])
         spun.append(spinner.spin(text))
     return spun
