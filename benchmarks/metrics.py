@@ -330,25 +330,3 @@ def classification_counts(predicted: Sequence[bool], labels: Sequence[int]) -> C
         gold_found=true_positives,
         gold=sum(1 for y in labels if y),
     )
-
-
-def calibration_error(
-    confidences: Sequence[float], outcomes: Sequence[bool], bins: int = 5
-) -> float:
-    """Expected calibration error: |mean confidence - share right| per equal-width bin, weighted."""
-    if not confidences:
-        return 0.0
-    total = 0.0
-    for b in range(bins):
-        low, high = b / bins, (b + 1) / bins
-        members = [
-            (c, o)
-            for c, o in zip(confidences, outcomes, strict=True)
-            if low <= c < high or (b == bins - 1 and c == 1.0)
-        ]
-        if members:
-            gap = sum(c for c, _ in members) / len(members) - sum(o for _, o in members) / len(
-                members
-            )
-            total += abs(gap) * len(members)
-    return total / len(confidences)

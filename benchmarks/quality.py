@@ -35,7 +35,6 @@ from metrics import (
     PhraseInTemplate,
     align,
     auroc,
-    calibration_error,
     classification_counts,
     corpus_wer,
     count_words,
@@ -62,6 +61,7 @@ from unspin.corpora import (
     read_wikipedia,
 )
 from unspin.fingerprint import PhraseSet
+from unspin.logistic import calibration_error
 from unspin.resources import Resources
 from unspin.simulate import HELD_OUT, spin_corpus
 

@@ -301,15 +301,3 @@ def test_phrase_in_template_needs_the_whole_sentence_restored():
 def test_phrase_in_template_rejects_a_template_without_one_slot():
     with pytest.raises(ValueError):
         m.PhraseInTemplate("No slot here.", "a", "b")
-
-
-def test_calibration_error_of_perfect_and_overconfident_predictions():
-    calibration_error = m.calibration_error
-    assert calibration_error([1.0, 1.0, 0.0], [True, True, False]) == 0.0
-    # Four spans at 0.9 confidence of which two are right: gap 0.4 in one bin.
-    assert calibration_error([0.9] * 4, [True, True, False, False]) == pytest.approx(0.4)
-    # Two bins: 0.1 with 0 of 2 right (gap 0.1), 0.7 with 1 of 2 right (gap 0.2): mean 0.15.
-    assert calibration_error([0.1, 0.1, 0.7, 0.7], [False, False, True, False]) == pytest.approx(
-        0.15
-    )
-    assert calibration_error([], []) == 0.0

@@ -228,3 +228,12 @@ def test_one_repeated_swap_is_not_a_dictionary(analyzer):
     learned = len(analyzer.document(text).profile)
     strict = Analyzer(analyzer.resources, Config(learn_min_pairs=learned + 1))
     assert strict.document(text).profile is None
+
+
+def test_rewrites_from_the_dictionary_learned_from_the_text_do_not_claim_certainty(analyzer):
+    """The decision odds of a learned pair's rewrite carry the profile's channel prior: read as
+    a probability they said 99.9% (fitting-family simulations: right about 80% of the time)."""
+    report = analyzer.analyze(spin(" ".join(SENTENCES)))
+    learned = [span for span in report.spans if span.source == "profile"]
+    assert len(learned) >= 5
+    assert all(0.5 < span.confidence < 0.98 for span in learned)

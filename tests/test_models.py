@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from unspin.config import Config
-from unspin.logistic import LogisticModel, sigmoid
+from unspin.logistic import LogisticModel, calibration_error, sigmoid
 
 
 def synthetic(n: int = 4000, seed: int = 0):
@@ -88,3 +88,14 @@ def test_resources_can_take_the_models_of_another_weights_file(tmp_path):
     path.write_text(json.dumps(stored), encoding="utf-8")
     assert Resources(weights=path).models.threshold == 4.25
     assert Resources().models.threshold == bundle()["threshold"]
+
+
+def test_calibration_error_of_perfect_and_overconfident_predictions():
+    assert calibration_error([1.0, 1.0, 0.0], [True, True, False]) == 0.0
+    # Four spans at 0.9 confidence of which two are right: gap 0.4 in one bin.
+    assert calibration_error([0.9] * 4, [True, True, False, False]) == pytest.approx(0.4)
+    # Two bins: 0.1 with 0 of 2 right (gap 0.1), 0.7 with 1 of 2 right (gap 0.2): mean 0.15.
+    assert calibration_error([0.1, 0.1, 0.7, 0.7], [False, False, True, False]) == pytest.approx(
+        0.15
+    )
+    assert calibration_error([], []) == 0.0

@@ -128,4 +128,3 @@ def test_a_family_spins_short_and_long_texts_alike(lexicon):
     assert families.count(Family.WORDNET) == families.count(Family.WORDY) == 6
     for family in (Family.WORDNET, Family.WORDY):
         assert {index % 2 for index, f in enumerate(families) if f is family} == {0, 1}
-

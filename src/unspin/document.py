@@ -77,6 +77,9 @@ class Decision:
     choice: int
     log_odds: float
     alternatives: tuple[str, ...] = ()
+    # Probability that the rewrite is right, as reported (unspin.decide.with_confidence): the
+    # log-odds that chose it, recalibrated; set once the document's decisions are final.
+    confidence: float = 0.5
 
     @property
     def original(self) -> str:

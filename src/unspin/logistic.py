@@ -124,6 +124,28 @@ class LogisticModel:
         return cls(tuple(features), tuple(float(weights[n]) for n in features), intercept)
 
 
+def calibration_error(
+    confidences: Sequence[float], outcomes: Sequence[bool], bins: int = 5
+) -> float:
+    """Expected calibration error: |mean confidence - share right| per equal-width bin, weighted."""
+    if not confidences:
+        return 0.0
+    total = 0.0
+    for b in range(bins):
+        low, high = b / bins, (b + 1) / bins
+        members = [
+            (c, o)
+            for c, o in zip(confidences, outcomes, strict=True)
+            if low <= c < high or (b == bins - 1 and c == 1.0)
+        ]
+        if members:
+            gap = sum(c for c, _ in members) / len(members) - sum(o for _, o in members) / len(
+                members
+            )
+            total += abs(gap) * len(members)
+    return total / len(confidences)
+
+
 def sigmoid(z: np.ndarray | float) -> np.ndarray | float:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
 

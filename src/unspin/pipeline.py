@@ -232,7 +232,7 @@ class Analyzer:
             end=end,
             text=spun,
             original=match_case(decision.original, spun),
-            confidence=round(float(sigmoid(decision.log_odds)), 4),
+            confidence=round(decision.confidence, 4),
             source=decision.source,
             alternatives=tuple(match_case(a, spun) for a in decision.alternatives),
         )
