@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from unspin.candidates import TermIndex, sentence_words
+from unspin.config import Config
 from unspin.decide import neighbours, topic_vectors
 from unspin.fingerprint import FingerprintIndex
-from unspin.pipeline import screened
+from unspin.pipeline import Analyzer, screened
+from unspin.score import cohesion
 from unspin.tokenize import tokenize
 
 
@@ -63,6 +67,29 @@ def test_a_term_already_in_the_text_is_left_alone(analyzer):
     tokens = tokenize("A random forest model.")
     (words,) = list(sentence_words(tokens))
     assert not any(terms.propose(tokens, words, analyzer.lexicon, set()))
+
+
+def test_a_firm_phrase_of_clean_english_is_not_read_as_a_tortured_term(analyzer):
+    assert (
+        cohesion(analyzer.lm, ["united", "nations"])
+        > 3
+        > cohesion(analyzer.lm, ["information", "stockroom"])
+    )
+    assert cohesion(analyzer.lm, ["nations"]) == 0.0
+    text = "The refugee agency was founded by the United Nations in 1950."
+    unchecked = Analyzer(analyzer.resources, Config(term_max_cohesion=math.inf))
+
+    def term_rewrites(of: Analyzer) -> set[tuple[str, str]]:
+        doc = of.candidates(text)
+        return {
+            (slot.spun, original)
+            for slot in doc.slots
+            for original, source in zip(slot.originals, slot.sources, strict=True)
+            if source == "term"
+        }
+
+    assert ("united nations", "united states") in term_rewrites(unchecked)
+    assert ("united nations", "united states") not in term_rewrites(analyzer)
 
 
 def test_misfiring_fingerprint_rules_are_screened_out():

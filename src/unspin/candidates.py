@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -52,13 +52,16 @@ def propose(
     terms: TermIndex | None = None,
     profile: ProfileLike | None = None,
     profile_prior: float = 4.0,
+    firm: Callable[[str], bool] | None = None,
 ) -> list[Slot]:
     """Slots (spun word or phrase + candidate originals) of one sentence of `doc`.
 
     Tokens in `doc.frozen` are already explained by the fingerprint layer. Phrases never cross
     punctuation. Every word is looked at, function words included: spinners rewrite "in" as
     "within" and "before" as "earlier than". A complete profile (a spinner's whole dictionary)
-    is the only source: what it does not list, that spinner did not write.
+    is the only source: what it does not list, that spinner did not write. `firm(phrase)`:
+    whether the words are a firm phrase of clean English, which a known term does not rewrite
+    ("United Nations" read as a tortured "United States").
     """
     only_profile = profile is not None and profile.complete
     tokens, words = doc.tokens, doc.sentences[sentence]
@@ -103,6 +106,9 @@ def propose(
         for position, group in enumerate(terms.propose(tokens, words, lexicon, doc.frozen)):
             for candidate in group:
                 end = position + (candidate.last - candidate.first)
+                surface = " ".join(tokens[i].norm for i in words[position:end])
+                if firm is not None and firm(surface):
+                    continue
                 slot_for(position, end).add(
                     candidate.original, candidate.links, candidate.prior, "term"
                 )

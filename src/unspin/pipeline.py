@@ -17,7 +17,7 @@ from unspin.logistic import sigmoid
 from unspin.model import Report, Span, Token
 from unspin.render import match_case, restore, with_article
 from unspin.resources import Resources, shared_resources
-from unspin.score import ContextModel
+from unspin.score import ContextModel, cohesion
 from unspin.sections import merge_reports, split_sections
 from unspin.tokenize import check_text, tokenize
 
@@ -199,12 +199,23 @@ class Analyzer:
         for sentence in range(len(doc.sentences)):
             doc.slots.extend(
                 propose(
-                    doc, sentence, lexicon, self.resources.terms, profile, self.config.profile_prior
+                    doc,
+                    sentence,
+                    lexicon,
+                    self.resources.terms,
+                    profile,
+                    self.config.profile_prior,
+                    self.firm_phrase,
                 )
             )
             done += len(doc.sentences[sentence])
             if progress is not None and sentence % 20 == 0:
                 progress(done // 2, total)
+
+    def firm_phrase(self, phrase: str) -> bool:
+        """Whether clean English holds these words together more firmly than
+        Config.term_max_cohesion (unspin.score.cohesion under our language model)."""
+        return cohesion(self.lm, phrase.split()) > self.config.term_max_cohesion
 
     def report(self, doc: Document) -> Report:
         """The render stage: spans, restored text and verdict of an analysed document."""

@@ -79,6 +79,21 @@ def context_fit(lm: ContextModel, words: Sequence[str]) -> tuple[float, int]:
     return float(np.sum(contextual - alone)), len(at)
 
 
+def cohesion(lm: ContextModel, words: Sequence[str]) -> float:
+    """How much likelier each word after the first is after the ones before it than alone:
+    summed log P(w_i | w_<i) - log P(w_i), the phrase's pointwise mutual information.
+
+    High for firm phrases of clean English ("united nations", "developing countries"), low for
+    tortured ones ("information stockroom", "profound learning").
+    """
+    if len(words) < 2:
+        return 0.0
+    rest = list(words[1:])
+    contextual = lm.logp_many(rest, [words[:i] for i in range(1, len(words))])
+    alone = lm.logp_many(rest, [()] * len(rest))
+    return float(np.sum(contextual - alone))
+
+
 def read_bigrams(path: str | None = None) -> dict[str, float]:
     """symspellpy's frequent English bigrams: "w1 w2" -> log10 count."""
     from unspin.cache import cached_frequencies, sources_key
