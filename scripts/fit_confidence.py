@@ -7,7 +7,8 @@ rewrite is a profile pair, the document's verdict and its length (decide.CONFIDE
 
 Texts: short and long samples (`corpora.article_samples`) of the Wikinews articles outside the
 held-out quarter and of fitting-slice Wikipedia articles, each spun by a spinner of a fitting
-family (`simulate.spin_corpus`, never `simulate.HELD_OUT`), and the same samples unspun.
+family (`simulate.spin_corpus`, never `simulate.HELD_OUT`; short and long samples apart, so that
+every family spins both), and the same samples unspun.
 Each rewrite the analyzer makes is right when it gives back the original wording
 (`SpunText.restores`); every rewrite of an unspun sample is wrong. Prints the calibration
 error before and after, each fitting family held out in turn (the model fitted on the others),
@@ -74,7 +75,12 @@ def main() -> int:
         itertools.islice(read_wikipedia(args.data, split=WikipediaSplit.FITTING), args.wikipedia)
     )
     texts = article_samples(news, args.seed) + article_samples(wikipedia, args.seed + 1)
-    spun = spin_corpus(texts, FITTING_FAMILIES, analyzer.lexicon, seed=args.seed)
+    # Short and long samples alternate; spun apart, every family spins both kinds.
+    spun = [
+        sample
+        for part, samples in enumerate((texts[0::2], texts[1::2]))
+        for sample in spin_corpus(samples, FITTING_FAMILIES, analyzer.lexicon, args.seed + part)
+    ]
     columns: dict[str, list[float]] = {name: [] for name in CONFIDENCE_FEATURES}
     outcomes: list[bool] = []
     families: list[str] = []

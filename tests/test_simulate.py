@@ -117,14 +117,3 @@ def test_a_rewrite_restores_only_when_it_undoes_whole_edits():
     assert not sample.restores(at("mentioned"), at("extra") - 1, "stated")  # wrong original
     assert not sample.restores(at("extra"), at("extra") + 5, "more")  # never spun: no edit
     assert not sample.restores(at("individuals"), at("individuals") + 5, "people")  # part only
-
-
-def test_a_family_spins_short_and_long_texts_alike(lexicon):
-    # corpora.article_samples alternates a short and a long sample of each article: families
-    # taken in turn would each get only one kind.
-    texts = ["Officials said the plan was too small.", TEXT] * 6
-    spun = spin_corpus(texts, (Family.WORDNET, Family.WORDY), lexicon, seed=3)
-    families = [sample.family for sample in spun]
-    assert families.count(Family.WORDNET) == families.count(Family.WORDY) == 6
-    for family in (Family.WORDNET, Family.WORDY):
-        assert {index % 2 for index, f in enumerate(families) if f is family} == {0, 1}
