@@ -143,9 +143,71 @@ def test_row_file_reads_the_rows_a_mapping_would(tmp_path: Path) -> None:
         RowFile(tmp_path / "columns.npy")  # a row is not one read there
 
 
-def test_frequencies_read_back_equal_with_floats_shared(cache_home: Path) -> None:
-    table = {f"w{i}": [0.5, 1e-7, 3.25][i % 3] for i in range(100)} | {"odd": 2.0}
-    cache.cached_frequencies("freq", "k", lambda: table)
+def test_frequencies_read_back_equal_as_a_word_table(cache_home: Path) -> None:
+    table = {f"w{i}": [0.5, 1e-7, 3.25][i % 3] * (i + 1) for i in range(100)} | {"odd": 2.0}
+    built = cache.cached_frequencies("freq", "k", lambda: table)
     read = cache.cached_frequencies("freq", "k", lambda: {})
-    assert read == table and list(read) == list(table)
-    assert read["w0"] is read["w3"]  # one object per distinct value
+    assert built == read == table and len(read) == len(table)
+    assert all(type(read[word]) is float and read[word] == value for word, value in table.items())
+    assert read.get("w1000") is None and read.get("w1000", 0.0) == 0.0
+
+
+def test_a_word_table_looks_words_up_like_a_dict() -> None:
+    import pickle
+
+    from unspin.wordtable import WordTable
+
+    pairs = {"said": 1.5, "say": -2.0, "": 3.0, "saying": 0.25, "café": 7.0}
+    table = WordTable.build(pairs, "d")
+    assert dict(table) == pairs and sorted(table) == sorted(pairs)
+    assert table["said"] == 1.5 and table[""] == 3.0 and table["café"] == 7.0
+    for missing in ("sai", "saidx", "Said", 3, None):
+        assert missing not in table and table.get(missing, -1) == -1
+    # marisa would stop the query at a NUL and find "said"; a lone surrogate cannot be encoded
+    for odd in ("said\x00x", "said\udc80"):
+        assert odd not in table and table.get(odd) is None
+        with pytest.raises(KeyError):
+            table[odd]
+    assert pickle.loads(pickle.dumps(table)) == table
+
+
+def test_a_vocabulary_numbers_words_in_the_order_given(tmp_path: Path) -> None:
+    from unspin.wordtable import Vocabulary
+
+    words = ["<unk>", "the", "zebra", "a", "theory", ""]
+    vocabulary = Vocabulary.of(words)
+    vocabulary.write(tmp_path, "words")
+    again = Vocabulary.read(tmp_path, "words")
+    for table in (vocabulary, again):
+        assert [table[w] for w in words] == list(range(len(words)))
+        assert [table.word(i) for i in range(len(words))] == words == list(table.words)
+        assert list(table) == words and table.words[1:3] == ["the", "zebra"]
+        assert table.get("thee") is None and "zebras" not in table
+    with pytest.raises(ValueError, match="distinct"):
+        Vocabulary.of(["a", "b", "a"])
+
+
+def test_a_pair_table_answers_as_the_dict_it_was_built_from(tmp_path: Path) -> None:
+    import pickle
+
+    from unspin.score import pair_values
+    from unspin.wordtable import PairTable
+
+    pairs = {"surface area": 5.5, "the cat": 2.0, "cat sat": 1.25, "sat the": -0.5}
+    table = PairTable.build(pairs)
+    table.write(tmp_path, "bigrams")
+    for again in (table, PairTable.read(tmp_path, "bigrams"), pickle.loads(pickle.dumps(table))):
+        assert dict(again) == pairs and len(again) == 4
+        assert again["the cat"] == 2.0 and again.get("cat the") is None
+        for odd in ("the", "the cat sat", "the  cat", " cat", "dog cat", "", 7):
+            assert again.get(odd, -1.0) == -1.0 and odd not in again
+        firsts, seconds = (
+            ["the", "cat", "dog", "the", "sat", ""],
+            ["cat", "the", "cat", "cat", "the", "x"],
+        )
+        expected = [pairs.get(f"{a} {b}", 0.0) for a, b in zip(firsts, seconds, strict=True)]
+        assert again.pair_values(firsts, seconds).tolist() == expected
+        assert pair_values(again, firsts, seconds).tolist() == expected
+        assert pair_values(pairs, firsts, seconds).tolist() == expected
+    with pytest.raises(ValueError, match="two words"):
+        PairTable.build({"three word pair": 1.0})

@@ -15,11 +15,13 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
+
+from unspin.wordtable import WordTable
 
 T = TypeVar("T")
 UNUSED_DAYS = 7  # another version of a table unread this long is removed when one is written
@@ -115,26 +117,17 @@ def read_arrays(folder: Path, *names: str, mmap: bool = False) -> dict[str, np.n
     }
 
 
+WORD_TABLE_FORMAT = 2  # 2: a marisa trie and an array (unspin.wordtable), not a word list
+
+
 def cached_frequencies(
-    name: str, key: str, build: Callable[[], dict[str, float]]
-) -> dict[str, float]:
-    """`cached` for a table of word (or word pair) -> number, in the table's own order."""
-
-    def write(table: dict[str, float], folder: Path) -> None:
-        write_words(folder / "words.txt", list(table))
-        write_arrays(folder, values=np.fromiter(table.values(), dtype=np.float64, count=len(table)))
-
-    def read(folder: Path) -> dict[str, float]:
-        return dict(zip(read_words(folder / "words.txt"), shared_floats(folder), strict=True))
-
-    return cached(name, key, build, write, read)
-
-
-def shared_floats(folder: Path) -> list[float]:
-    """The table's values, one Python float per distinct value: wordfreq's 321,000
-    frequencies take 564 values, and a float object apiece held 8 MB (issue 9)."""
-    values = read_arrays(folder, "values")["values"]
-    distinct, position = np.unique(values, return_inverse=True)
-    if len(distinct) > len(values) // 2:  # mostly distinct (bigram counts): not worth it
-        return values.tolist()
-    return list(map(distinct.tolist().__getitem__, position.tolist()))
+    name: str, key: str, build: Callable[[], Mapping[str, float]]
+) -> WordTable[float]:
+    """`cached` for a table of word (or word pair) -> number, held as a WordTable."""
+    return cached(
+        name,
+        sources_key([], key, WORD_TABLE_FORMAT),
+        lambda: WordTable.build(build(), "d"),
+        lambda table, folder: table.write(folder, "table"),
+        lambda folder: WordTable.read(folder, "table"),
+    )

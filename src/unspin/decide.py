@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -23,7 +23,7 @@ import numpy as np
 from unspin.document import Decision, Document, Slot
 from unspin.lexicon import DERIVED, Lexicon
 from unspin.logistic import LogisticModel, logit, sigmoid
-from unspin.score import END, START, ContextModel, collocation, context_fit
+from unspin.score import END, START, ContextModel, collocation, context_fit, pair_values
 
 CONTEXT_FEATURES = (
     "lm_gain",  # LM log-prob of the window with the candidate minus with the spun words
@@ -239,10 +239,12 @@ class PhraseTable:
     unigram: np.ndarray  # summed log P(word) over the words
     inner_collocation: np.ndarray  # bigram counts inside the wording
     split: list[tuple[str, ...]]  # the words of each wording
-    bigrams: dict[str, float]
+    bigrams: Mapping[str, float]
 
     @classmethod
-    def of(cls, slots: Sequence[Slot], lm: ContextModel, bigrams: dict[str, float]) -> PhraseTable:
+    def of(
+        cls, slots: Sequence[Slot], lm: ContextModel, bigrams: Mapping[str, float]
+    ) -> PhraseTable:
         index: dict[str, int] = {}
         rows = [
             index.setdefault(phrase, len(index))
@@ -312,17 +314,17 @@ class PhraseTable:
 
     def edges(self, befores: Sequence[str], afters: Sequence[str]) -> np.ndarray:
         """Bigram counts joining each row's wording to its slot's words on the left and right."""
-        get, split = self.bigrams.get, self.split
-        rows = self.rows.tolist()
-        edges: list[float] = []
-        at = 0
-        for before, after, size in zip(befores, afters, self.sizes.tolist(), strict=True):
-            edges.extend(
-                get(f"{before} {split[row][0]}", 0.0) + get(f"{split[row][-1]} {after}", 0.0)
-                for row in rows[at : at + size]
-            )
-            at += size
-        return np.array(edges)
+        split, sizes = self.split, self.sizes.tolist()
+        wordings = [split[row] for row in self.rows.tolist()]
+        lefts = [
+            word for before, size in zip(befores, sizes, strict=True) for word in [before] * size
+        ]
+        rights = [
+            word for after, size in zip(afters, sizes, strict=True) for word in [after] * size
+        ]
+        firsts = [words[0] for words in wordings]
+        lasts = [words[-1] for words in wordings]
+        return pair_values(self.bigrams, lefts, firsts) + pair_values(self.bigrams, lasts, rights)
 
 
 @dataclass
@@ -732,7 +734,7 @@ class Decoder:
 
     lm: ContextModel
     lexicon: Lexicon
-    bigrams: dict[str, float]
+    bigrams: Mapping[str, float]
     models: Models
     general: ContextModel  # a second opinion on context fit, from general English (news)
 
@@ -831,7 +833,7 @@ def _content_windows(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Vectors of the content words and, for each, the sum of its neighbours' vectors."""
     rows = lexicon.embeddings.rows
-    content = [rows[w] for w in words if w in rows and lexicon.zipf(w) <= 5.5]
+    content = [row for w in words if (row := rows.get(w)) is not None and lexicon.zipf(w) <= 5.5]
     vectors = lexicon.embeddings.matrix[content]
     if not content:
         return vectors, vectors

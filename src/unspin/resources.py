@@ -7,6 +7,7 @@ phrase lists and fitted weights from here, so each is read once per process whoe
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -73,7 +74,7 @@ class Resources:
             return LanguageModel.load()
 
     @cached_property
-    def bigrams(self) -> dict[str, float]:
+    def bigrams(self) -> Mapping[str, float]:
         from unspin.score import read_bigrams
 
         with self._lock:

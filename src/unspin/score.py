@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 import pocketsphinx
+
+from unspin.wordtable import PairTable
 
 LOG_BASE = math.log(1.0001)  # pocketsphinx scores are logs in base 1.0001
 UNKNOWN_LOGP = -12.0  # unknown words cost the same on both sides of a comparison
@@ -56,7 +58,7 @@ class ContextModel(Protocol):
     ) -> tuple[list[np.ndarray], list[np.ndarray]]: ...
 
 
-def collocation(bigrams: dict[str, float], words: Sequence[str]) -> float:
+def collocation(bigrams: Mapping[str, float], words: Sequence[str]) -> float:
     """Summed log10 counts of the listed bigrams inside `words` (0 for unlisted pairs)."""
     get = bigrams.get
     return sum(get(f"{a} {b}", 0.0) for a, b in zip(words, words[1:], strict=False))
@@ -94,13 +96,34 @@ def cohesion(lm: ContextModel, words: Sequence[str]) -> float:
     return float(np.sum(contextual - alone))
 
 
-def read_bigrams(path: str | None = None) -> dict[str, float]:
+BIGRAM_FORMAT = 3  # 3: a PairTable (unspin.wordtable)
+
+
+def read_bigrams(path: str | None = None) -> PairTable:
     """symspellpy's frequent English bigrams: "w1 w2" -> log10 count."""
-    from unspin.cache import cached_frequencies, sources_key
+    from unspin.cache import cached, sources_key
 
     source = path or default_bigram_path()
-    key = sources_key([Path(source)], 2)
-    return cached_frequencies("bigrams", key, lambda: _read_bigrams(source))
+    return cached(
+        "bigrams",
+        sources_key([Path(source)], BIGRAM_FORMAT),
+        lambda: PairTable.build(_read_bigrams(source)),
+        lambda table, folder: table.write(folder, "bigrams"),
+        lambda folder: PairTable.read(folder, "bigrams"),
+    )
+
+
+def pair_values(
+    bigrams: Mapping[str, float], firsts: Sequence[str], seconds: Sequence[str]
+) -> np.ndarray:
+    """The bigram value of each (firsts[i], seconds[i]), 0 where unlisted: one numpy search
+    for a PairTable, a lookup per pair for another mapping."""
+    if isinstance(bigrams, PairTable):
+        return bigrams.pair_values(firsts, seconds)
+    get = bigrams.get
+    return np.array(
+        [get(f"{a} {b}", 0.0) for a, b in zip(firsts, seconds, strict=True)], dtype=np.float64
+    )
 
 
 @dataclass
