@@ -106,8 +106,7 @@ def propose(
         for position, group in enumerate(terms.propose(tokens, words, lexicon, doc.frozen)):
             for candidate in group:
                 end = position + (candidate.last - candidate.first)
-                surface = " ".join(tokens[i].norm for i in words[position:end])
-                if firm is not None and firm(surface):
+                if firm is not None and firm(" ".join(tokens[i].norm for i in words[position:end])):
                     continue
                 slot_for(position, end).add(
                     candidate.original, candidate.links, candidate.prior, "term"
