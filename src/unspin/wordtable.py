@@ -24,7 +24,22 @@ _DTYPES = {"d": np.float64, "i": np.int32}
 _MISSING = object()
 
 
-class WordTable(Mapping[str, V], Generic[V]):
+class _ByGet(Mapping):
+    """A read-only mapping whose `get` answers every lookup (a KeyError for `[]`)."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key):
+        value = self.get(key, _MISSING)
+        if value is _MISSING:
+            raise KeyError(key)
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return self.get(key, _MISSING) is not _MISSING
+
+
+class WordTable(_ByGet, Mapping[str, V], Generic[V]):
     """word -> number (typecode "d": float, "i": int32), looked up like a dict.
 
     Iteration follows the trie's order, not the order the words were given in.
@@ -60,15 +75,6 @@ class WordTable(Mapping[str, V], Generic[V]):
         except (TypeError, UnicodeEncodeError):
             return default
         return default if at is None else self.values[at]
-
-    def __getitem__(self, word: str) -> V:
-        value = self.get(word, _MISSING)
-        if value is _MISSING:
-            raise KeyError(word)
-        return value
-
-    def __contains__(self, word: object) -> bool:
-        return self.get(word) is not None
 
     def __len__(self) -> int:
         return len(self.trie)
@@ -195,7 +201,7 @@ class Words(Sequence[str]):
         return len(self.vocabulary)
 
 
-class PairTable(Mapping[str, float]):
+class PairTable(_ByGet, Mapping[str, float]):
     """Word pair "first second" -> number, as the two words' ids and one sorted array of keys.
 
     Scoring a document asks for hundreds of thousands of distinct pairs (each wording joined
@@ -254,15 +260,6 @@ class PairTable(Mapping[str, float]):
         if at < len(self.codes) and self.codes[at] == key:
             return float(self.numbers[at])
         return default
-
-    def __getitem__(self, pair: str) -> float:
-        value = self.get(pair)
-        if value is None:
-            raise KeyError(pair)
-        return value
-
-    def __contains__(self, pair: object) -> bool:
-        return self.get(pair) is not None
 
     def __len__(self) -> int:
         return len(self.codes)
