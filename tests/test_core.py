@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from unspin import analyze
 from unspin.cli import app
+from unspin.lexicon import MIN_ORIGINAL_ZIPF
 from unspin.render import match_case, restore, word_diff
 from unspin.tokenize import InputError, check_text, decode_bytes, tokenize
 
@@ -95,6 +96,26 @@ def test_lexicon_finds_originals_through_inflection(analyzer):
     originals = {o.text for o in analyzer.lexicon.origins("advised")}
     assert "told" in originals
     assert "ground" in analyzer.lexicon.reverse["floor"]
+
+
+def test_ranking_read_from_phrase_ids_scores_as_the_spelled_out_originals(analyzer):
+    """`origins` ranks from per-phrase arrays; each score must be the channel model's on the
+    originals spelled out (`pair_columns`). Words with no other forms: only their own row."""
+    lexicon = analyzer.lexicon
+    for spun in ("trial", "profound", "commotion", "woodland"):
+        ids, bits = lexicon.reverse.row_arrays(spun)
+        listed = [lexicon.reverse.phrases.word(int(i)) for i in ids]
+        kept = [i for i, o in enumerate(listed) if lexicon.phrase_zipf(o) >= MIN_ORIGINAL_ZIPF]
+        originals = [listed[i] for i in kept]
+        columns = lexicon.pair_columns(originals, spun, [int(bits[i]) for i in kept])
+        expected = dict(zip(originals, lexicon.channel.log_odds(columns).tolist(), strict=True))
+        ranked = lexicon.origins(spun)
+        assert len(ranked) > 10, spun
+        assert [o.score for o in ranked] == sorted((o.score for o in ranked), reverse=True)
+        assert {o.text: o.score for o in ranked}.items() <= expected.items(), spun
+        others = [o for o in expected if not lexicon.lemmas(o) & lexicon.lemmas(spun)]
+        best = sorted(others, key=expected.__getitem__, reverse=True)
+        assert [o.text for o in ranked] == best[: len(ranked)], spun
 
 
 def test_language_model_prefers_the_original_wording(analyzer):

@@ -12,7 +12,7 @@ import math
 import os
 import threading
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -515,6 +515,14 @@ class ReverseIndex:
         a, b = int(self.starts[at]), int(self.starts[at + 1])
         return self.originals[a:b].tolist(), self.bits[a:b].tolist()
 
+    def row_arrays(self, spun: str) -> tuple[np.ndarray, np.ndarray]:
+        """`row` as arrays (views into the index): original ids and link bits."""
+        at = self.phrases.get(spun)
+        if at is None:
+            return np.zeros(0, dtype=self.originals.dtype), np.zeros(0, dtype=self.bits.dtype)
+        a, b = int(self.starts[at]), int(self.starts[at + 1])
+        return self.originals[a:b], self.bits[a:b]
+
     def get(self, spun: str, default=None) -> dict[str, int] | None:
         ids, bits = self.row(spun)
         if not ids:
@@ -537,6 +545,46 @@ class ReverseIndex:
         return 0 if at is None else int(self.counts[at])
 
 
+class PhraseFacts:
+    """What ranking needs of each phrase of the reverse index (Zipf frequency, GloVe row or -1,
+    word count, whether it holds a space), looked up on first use and then read as arrays.
+
+    Ranking a spun form's originals touched every listed original's string, hundreds for a
+    common word, and the same originals come up under many spun forms; as arrays over phrase
+    ids each is spelled once per process (issue 9: text never seen before analysed faster).
+    """
+
+    def __init__(self) -> None:
+        self.zipf = np.zeros(0)  # NaN until looked up; written last, so it marks a row ready
+        self.glove = np.zeros(0, dtype=np.int32)
+        self.words = np.zeros(0, dtype=np.uint8)
+        self.spaced = np.zeros(0, dtype=bool)
+        self._lock = threading.Lock()
+
+    def of(self, ids: np.ndarray, lexicon: Lexicon) -> tuple[np.ndarray, ...]:
+        """(zipf, GloVe row, word count, holds a space) of each phrase id."""
+        if len(self.zipf) != len(lexicon.reverse.phrases):
+            with self._lock:
+                size = len(lexicon.reverse.phrases)
+                if len(self.zipf) != size:
+                    self.glove = np.full(size, -1, dtype=np.int32)
+                    self.words = np.zeros(size, dtype=np.uint8)
+                    self.spaced = np.zeros(size, dtype=bool)
+                    self.zipf = np.full(size, np.nan)
+        zipf, glove, words, spaced = self.zipf, self.glove, self.words, self.spaced
+        new = ids[np.isnan(zipf[ids])]
+        if len(new):
+            phrase, rows = lexicon.reverse.phrases.word, lexicon.embeddings.rows.get
+            for at in np.unique(new).tolist():
+                text = phrase(at)
+                row = rows(text)
+                glove[at] = -1 if row is None else row
+                words[at] = len(text.split())
+                spaced[at] = " " in text
+                zipf[at] = lexicon.phrase_zipf(text)
+        return zipf[ids], glove[ids], words[ids], spaced[ids]
+
+
 @dataclass
 class Lexicon:
     """Reverse thesaurus plus the word-form helpers needed to use it on inflected text."""
@@ -556,6 +604,7 @@ class Lexicon:
         default_factory=BoundedCache, repr=False
     )
     _zipf_cache: dict[str, float] = field(default_factory=BoundedCache, repr=False)
+    _facts: PhraseFacts = field(default_factory=PhraseFacts, repr=False)
 
     @classmethod
     def load(
@@ -655,54 +704,62 @@ class Lexicon:
         return links
 
     def pair_columns(
-        self,
-        originals: Sequence[str],
-        spun: str,
-        bits: Sequence[int],
-        zipfs: Sequence[float] | None = None,
-        ids: Sequence[int] | None = None,
+        self, originals: Sequence[str], spun: str, bits: Sequence[int]
     ) -> dict[str, np.ndarray]:
-        """CHANNEL_FEATURES of many originals of one spun form at once (rows follow originals).
+        """CHANNEL_FEATURES of many originals of one spun form at once (rows follow originals)."""
+        rows = self.embeddings.rows.get
+        glove = [row if (row := rows(o)) is not None else -1 for o in originals]
+        return self._channel_columns(
+            spun,
+            np.array(bits, dtype=np.int64),
+            np.array([self.phrase_zipf(o) for o in originals], dtype=float),
+            np.array(glove, dtype=np.int64),
+            np.array([len(o.split()) for o in originals]),
+            np.array([" " in o for o in originals], dtype=bool),
+            np.array([self.reverse.synonym_count(o) for o in originals]),
+            originals.__getitem__,
+        )
 
-        `zipfs`: the originals' phrase_zipf, and `ids` their ids in the reverse index, where
-        the caller has looked them up already.
-        """
-        if zipfs is None:
-            zipfs = [self.phrase_zipf(o) for o in originals]
-        links = np.array(bits, dtype=np.int64)
-        similarity = np.zeros(len(originals))
-        missing = np.ones(len(originals))
+    def _channel_columns(
+        self,
+        spun: str,
+        links: np.ndarray,
+        zipfs: np.ndarray,
+        glove: np.ndarray,
+        words: np.ndarray,
+        spaced: np.ndarray,
+        counts: np.ndarray,
+        name: Callable[[int], str],
+    ) -> dict[str, np.ndarray]:
+        """CHANNEL_FEATURES from the originals' facts (GloVe row, -1 for none; word count;
+        whether it holds a space; synonym count, 0 when unlisted); `name(row)` spells an
+        original where a fact needs the words (a phrase's vector, the synonyms of an unlisted
+        phrase's first word)."""
+        n = len(links)
+        similarity = np.zeros(n)
+        missing = np.ones(n)
         spun_unit = self.embeddings.unit(spun)
         if spun_unit is not None:
-            get = self.embeddings.rows.get
-            single = [(i, row) for i, o in enumerate(originals) if (row := get(o)) is not None]
-            if single:  # one matrix product for the common case of one-word originals
-                at, index = zip(*single, strict=True)
-                similarity[list(at)] = self.embeddings.matrix[list(index)] @ spun_unit
-                missing[list(at)] = 0.0
-            for row, original in enumerate(originals):
-                unit = self.embeddings.unit(original) if " " in original else None
+            at = np.flatnonzero(glove >= 0)
+            if len(at):  # one matrix product for the common case of one-word originals
+                similarity[at] = self.embeddings.matrix[glove[at]] @ spun_unit
+                missing[at] = 0.0
+            for row in np.flatnonzero(spaced).tolist():
+                unit = self.embeddings.unit(name(row))
                 if unit is not None:
                     similarity[row] = float(unit @ spun_unit)
                     missing[row] = 0.0
-        synonym_count = self.reverse.synonym_count
-        listed = (
-            map(synonym_count, originals)
-            if ids is None
-            else self.reverse.counts[list(ids)].tolist()
-        )
-        counts = [
-            count or synonym_count(o.split()[0]) for o, count in zip(originals, listed, strict=True)
-        ]
-        n = len(originals)
+        counts = counts.copy()
+        for row in np.flatnonzero(counts == 0).tolist():
+            counts[row] = self.reverse.synonym_count(name(row).split()[0])
         return {
             "sources": source_count(links).astype(float),
             "tortured": ((links & TORTURED) > 0).astype(float),
             "similarity": similarity,
             "no_vectors": missing,
-            "original_zipf": np.array(zipfs, dtype=float),
+            "original_zipf": zipfs,
             "spun_zipf": np.full(n, self.phrase_zipf(spun)),
-            "original_words": np.array([len(o.split()) for o in originals], dtype=float),
+            "original_words": words.astype(float),
             "spun_words": np.full(n, float(len(spun.split()))),
             "original_synonyms": np.log1p(counts),
         }
@@ -760,22 +817,32 @@ class Lexicon:
         cached = self._ranked_cache.get(key)
         if cached is not None:
             return cached
-        zipf, phrase = self.phrase_zipf, self.reverse.phrases.word
-        entries = [
-            (original, bits, frequency, at)
-            for at, bits in zip(*self.reverse.row(key), strict=True)
-            if (frequency := zipf(original := phrase(at))) >= MIN_ORIGINAL_ZIPF
-        ]
+        ids, bits = self.reverse.row_arrays(key)
+        zipfs, glove, words, spaced = self._facts.of(ids, self)
+        kept = np.flatnonzero(zipfs >= MIN_ORIGINAL_ZIPF)
         result: tuple[Origin, ...] = ()
-        if entries:
-            originals, bits, zipfs, ids = zip(*entries, strict=True)
-            columns = self.pair_columns(originals, key, bits, zipfs, ids)
+        if len(kept):
+            ids = ids[kept]
+            bits = bits[kept]
+            phrase = self.reverse.phrases.word
+            columns = self._channel_columns(
+                key,
+                bits.astype(np.int64),
+                zipfs[kept],
+                glove[kept],
+                words[kept],
+                spaced[kept],
+                self.reverse.counts[ids],
+                lambda row: phrase(int(ids[row])),
+            )
             scores = self.channel.log_odds(columns).tolist()
+            bits_of = bits.tolist()
             # Best first, ties in listing order (a stable sort), as sorting Origins by _priority
             # did; only the few kept become Origins.
             best = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
             result = tuple(
-                Origin(originals[i], bits[i], scores[i]) for i in best[: self.max_candidates]
+                Origin(phrase(int(ids[i])), bits_of[i], scores[i])
+                for i in best[: self.max_candidates]
             )
         self._ranked_cache[key] = result
         return result
