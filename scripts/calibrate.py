@@ -43,6 +43,7 @@ from unspin.corpora import (
     read_wikipedia,
 )
 from unspin.decide import (
+    CONFIDENCE_FEATURES,
     DECISION_FEATURES,
     DECISION_FIXED,
     DOCUMENT_FEATURES,
@@ -68,6 +69,10 @@ FALSE_EDIT_BUDGET = 0.5  # per 1,000 words of clean text, for the acceptance thr
 DOCUMENT_FIXED = {"fingerprint_rate": 400.0}  # simulated text has no tortured phrases
 WIKIPEDIA_ARTICLES = 200  # of the fitting slice's ~400: fitting time grows with the samples
 NO_DOCUMENT_MODEL = LogisticModel(DOCUMENT_FEATURES, tuple(0.0 for _ in DOCUMENT_FEATURES), 0.0)
+# Span confidence is only reported, never decides; scripts/fit_confidence.py fits it afterwards.
+NO_CONFIDENCE_MODEL = LogisticModel(
+    CONFIDENCE_FEATURES, tuple(0.0 for _ in CONFIDENCE_FEATURES), 0.0
+)
 
 
 def labelled_document(
@@ -180,7 +185,7 @@ def out_of_fold_threshold(
             [spun_docs[i] for i in fitting] + [clean_docs[i] for i in fitting],
             [spun_labels[i] for i in fitting] + [clean_labels(clean_docs[i]) for i in fitting],
         )
-        models = Models(occurrence, decision, NO_DOCUMENT_MODEL, 0.0)
+        models = Models(occurrence, decision, NO_DOCUMENT_MODEL, 0.0, NO_CONFIDENCE_MODEL)
         for i, g in enumerate(group):
             if g == fold and clean_docs[i].slots:
                 rank(clean_docs[i].slots, occurrence)
@@ -254,7 +259,7 @@ def main() -> None:
     labels = [*spun_labels, *map(clean_labels, clean_docs)]
     threshold = out_of_fold_threshold(spun_docs, spun_labels, clean_docs)
     occurrence, decision = fit_decoder(docs, labels)
-    models = Models(occurrence, decision, NO_DOCUMENT_MODEL, threshold)
+    models = Models(occurrence, decision, NO_DOCUMENT_MODEL, threshold, NO_CONFIDENCE_MODEL)
     for doc in docs:
         apply_decision_model(doc, models)
     clean_words = sum(d.word_count for d in clean_docs)

@@ -1,0 +1,57 @@
+"""The fitting scripts run end to end on a few articles (their full runs take minutes to hours).
+
+A fitting script nobody runs between sessions rots silently: scripts/calibrate.py stopped at its
+threshold step for a session because a model was added to `Models` and the script not told.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from unspin.corpora import SHARED_DATA, WIKINEWS_FILE
+from unspin.decide import Models
+from unspin.lexicon import CHANNEL_FEATURES
+from unspin.logistic import weights_path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+needs_news = pytest.mark.skipif(
+    not (SHARED_DATA / WIKINEWS_FILE).is_file(), reason="shared Wikinews data not available"
+)
+
+
+@needs_news
+def test_calibrate_refits_its_models_and_keeps_the_other_sections(tmp_path: Path) -> None:
+    shipped = json.loads(weights_path().read_text(encoding="utf-8"))
+    out = tmp_path / "weights.json"
+    out.write_text(json.dumps(shipped), encoding="utf-8")
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(REPO_ROOT / "scripts" / "calibrate.py"),
+            *("--articles", "3", "--wikipedia-articles", "0", "--out", str(out)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    written = json.loads(out.read_text(encoding="utf-8"))
+    assert written["fitted_on"].startswith("6 samples of 3 Wikinews articles")
+    assert set(written["channel"]["weights"]) == set(CHANNEL_FEATURES)
+    for section in ("channel", "occurrence", "decision", "document"):
+        weights = written[section]["weights"]
+        assert all(math.isfinite(value) for value in weights.values()), section
+        assert written[section] != shipped[section], f"{section} was not refitted"
+    assert math.isfinite(written["threshold"])
+    # Sections other scripts fit are left as they were ...
+    assert written["learn_pair"] == shipped["learn_pair"]
+    assert written["span_confidence"] == shipped["span_confidence"]
+    # ... and the file still loads as the decoder's models.
+    assert Models.bundled(written).threshold == written["threshold"]
