@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from lemminflect import getAllInflections, getAllLemmas, getInflection
@@ -545,6 +546,16 @@ class ReverseIndex:
         return 0 if at is None else int(self.counts[at])
 
 
+class OriginalFacts(NamedTuple):
+    """Per original of one spun form: what the channel model's features are made of."""
+
+    zipf: np.ndarray  # phrase_zipf
+    glove: np.ndarray  # GloVe row, -1 for none
+    words: np.ndarray  # word count
+    spaced: np.ndarray  # holds a space (its vector is the phrase's)
+    synonyms: np.ndarray  # synonym count as an original, 0 when unlisted
+
+
 class PhraseFacts:
     """What ranking needs of each phrase of the reverse index (Zipf frequency, GloVe row or -1,
     word count, whether it holds a space), looked up on first use and then read as arrays.
@@ -561,8 +572,8 @@ class PhraseFacts:
         self.spaced = np.zeros(0, dtype=bool)
         self._lock = threading.Lock()
 
-    def of(self, ids: np.ndarray, lexicon: Lexicon) -> tuple[np.ndarray, ...]:
-        """(zipf, GloVe row, word count, holds a space) of each phrase id."""
+    def of(self, ids: np.ndarray, lexicon: Lexicon) -> OriginalFacts:
+        """The facts of each phrase id."""
         if len(self.zipf) != len(lexicon.reverse.phrases):
             with self._lock:
                 size = len(lexicon.reverse.phrases)
@@ -582,7 +593,8 @@ class PhraseFacts:
                 words[at] = len(text.split())
                 spaced[at] = " " in text
                 zipf[at] = lexicon.phrase_zipf(text)
-        return zipf[ids], glove[ids], words[ids], spaced[ids]
+        counts = lexicon.reverse.counts[ids]
+        return OriginalFacts(zipf[ids], glove[ids], words[ids], spaced[ids], counts)
 
 
 @dataclass
@@ -709,32 +721,28 @@ class Lexicon:
         """CHANNEL_FEATURES of many originals of one spun form at once (rows follow originals)."""
         rows = self.embeddings.rows.get
         glove = [row if (row := rows(o)) is not None else -1 for o in originals]
+        facts = OriginalFacts(
+            zipf=np.array([self.phrase_zipf(o) for o in originals], dtype=float),
+            glove=np.array(glove, dtype=np.int64),
+            words=np.array([len(o.split()) for o in originals]),
+            spaced=np.array([" " in o for o in originals], dtype=bool),
+            synonyms=np.array([self.reverse.synonym_count(o) for o in originals]),
+        )
         return self._channel_columns(
-            spun,
-            np.array(bits, dtype=np.int64),
-            np.array([self.phrase_zipf(o) for o in originals], dtype=float),
-            np.array(glove, dtype=np.int64),
-            np.array([len(o.split()) for o in originals]),
-            np.array([" " in o for o in originals], dtype=bool),
-            np.array([self.reverse.synonym_count(o) for o in originals]),
-            originals.__getitem__,
+            spun, np.array(bits, dtype=np.int64), facts, originals.__getitem__
         )
 
     def _channel_columns(
         self,
         spun: str,
         links: np.ndarray,
-        zipfs: np.ndarray,
-        glove: np.ndarray,
-        words: np.ndarray,
-        spaced: np.ndarray,
-        counts: np.ndarray,
+        facts: OriginalFacts,
         name: Callable[[int], str],
     ) -> dict[str, np.ndarray]:
-        """CHANNEL_FEATURES from the originals' facts (GloVe row, -1 for none; word count;
-        whether it holds a space; synonym count, 0 when unlisted); `name(row)` spells an
-        original where a fact needs the words (a phrase's vector, the synonyms of an unlisted
-        phrase's first word)."""
+        """CHANNEL_FEATURES from the originals' link bits and facts; `name(row)` spells an
+        original where a feature needs its words (a phrase's vector, the synonyms of an
+        unlisted phrase's first word)."""
+        glove, spaced = facts.glove, facts.spaced
         n = len(links)
         similarity = np.zeros(n)
         missing = np.ones(n)
@@ -749,7 +757,7 @@ class Lexicon:
                 if unit is not None:
                     similarity[row] = float(unit @ spun_unit)
                     missing[row] = 0.0
-        counts = counts.copy()
+        counts = facts.synonyms.copy()
         for row in np.flatnonzero(counts == 0).tolist():
             counts[row] = self.reverse.synonym_count(name(row).split()[0])
         return {
@@ -757,9 +765,9 @@ class Lexicon:
             "tortured": ((links & TORTURED) > 0).astype(float),
             "similarity": similarity,
             "no_vectors": missing,
-            "original_zipf": zipfs,
+            "original_zipf": facts.zipf,
             "spun_zipf": np.full(n, self.phrase_zipf(spun)),
-            "original_words": words.astype(float),
+            "original_words": facts.words.astype(float),
             "spun_words": np.full(n, float(len(spun.split()))),
             "original_synonyms": np.log1p(counts),
         }
@@ -818,22 +826,16 @@ class Lexicon:
         if cached is not None:
             return cached
         ids, bits = self.reverse.row_arrays(key)
-        zipfs, glove, words, spaced = self._facts.of(ids, self)
-        kept = np.flatnonzero(zipfs >= MIN_ORIGINAL_ZIPF)
+        facts = self._facts.of(ids, self)
+        kept = np.flatnonzero(facts.zipf >= MIN_ORIGINAL_ZIPF)
         result: tuple[Origin, ...] = ()
         if len(kept):
             ids = ids[kept]
             bits = bits[kept]
             phrase = self.reverse.phrases.word
+            kept_facts = OriginalFacts(*(column[kept] for column in facts))
             columns = self._channel_columns(
-                key,
-                bits.astype(np.int64),
-                zipfs[kept],
-                glove[kept],
-                words[kept],
-                spaced[kept],
-                self.reverse.counts[ids],
-                lambda row: phrase(int(ids[row])),
+                key, bits.astype(np.int64), kept_facts, lambda row: phrase(int(ids[row]))
             )
             scores = self.channel.log_odds(columns).tolist()
             bits_of = bits.tolist()
