@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from unspin import analyze
 from unspin.cli import app
-from unspin.lexicon import MIN_ORIGINAL_ZIPF
+from unspin.lexicon import MIN_ORIGINAL_ZIPF, read_roget
 from unspin.render import match_case, restore, word_diff
 from unspin.tokenize import InputError, check_text, decode_bytes, tokenize
 
@@ -204,3 +204,16 @@ def test_cli_missing_file():
     result = runner.invoke(app, ["restore", "/nonexistent/file.txt"])
     assert result.exit_code == 2
     assert "cannot read" in result.output
+
+
+def test_roget_members_are_spaced_as_words(tmp_path):
+    """The Roget file has stray spaces (" hearing"): each member must be the words alone, or it
+    becomes a second candidate beside "hearing" and is written back with its space."""
+    groups = tmp_path / "roget.tsv"
+    groups.write_text(
+        "# Roget's Thesaurus 1911, public domain\n"
+        "p1\t hearing\ttrial\t  Out  of hearing \n"
+        "p2\tlone\t \n",
+        encoding="utf-8",
+    )
+    assert read_roget(groups) == [["hearing", "trial", "out of hearing"]]

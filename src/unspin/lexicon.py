@@ -115,8 +115,11 @@ def read_ppdb(path: Path, frequencies: Mapping[str, float]) -> list[tuple[str, s
 
 
 def read_roget(path: Path) -> list[list[str]]:
+    """Roget's synonym groups; members spaced as words are (the file has ~470 stray spaces,
+    and " hearing" beside "hearing" was a second candidate, written back with its space)."""
     groups = []
-    for _, *members in _tsv_rows(path):
+    for _, *rows in _tsv_rows(path):
+        members = [" ".join(m.split()) for m in rows]
         members = [m for m in members if m and m.count(" ") < MAX_PHRASE_WORDS]
         if 2 <= len(members) <= MAX_ROGET_GROUP:
             groups.append(members)
@@ -409,7 +412,7 @@ def build_reverse(
     return dict(reverse), dict(synonym_counts)
 
 
-REVERSE_FORMAT = 2  # 2: the phrases as a Vocabulary
+REVERSE_FORMAT = 3  # 2: the phrases as a Vocabulary; 3: Roget members without stray spaces
 
 
 def wordfreq_path() -> Path:
