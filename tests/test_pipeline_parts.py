@@ -11,6 +11,7 @@ from unspin.config import Config
 from unspin.decide import neighbours, topic_vectors
 from unspin.fingerprint import FingerprintIndex
 from unspin.pipeline import Analyzer, screened
+from unspin.profile import Profile, ProfilePair
 from unspin.score import cohesion
 from unspin.tokenize import tokenize
 
@@ -44,6 +45,25 @@ def test_function_words_and_phrases_get_candidates(analyzer):
     assert "but" in [o.text for o in analyzer.lexicon.origins("however")]
     assert "trying" in [o.text for o in analyzer.lexicon.origins("making an attempt")]
     assert "said" in [o.text for o in analyzer.lexicon.origins("mentioned")]
+
+
+def test_closed_class_words_get_no_thesaurus_originals_but_a_profile_may_list_them(analyzer):
+    """Spinners leave "the" and "she" alone; scoring originals for them only costs time. A
+    spinner dictionary the user loads is obeyed, closed class or not."""
+    text = "She said the plan would work within a year."
+    assert analyzer.lexicon.origins("she"), "the thesaurus links the word: the stage must skip it"
+    spun_forms = {slot.spun for slot in analyzer.candidates(text).slots}
+    assert {"said", "within"} <= spun_forms
+    assert not spun_forms & {"she", "the", "a"}
+    profile = Profile(
+        name="pronouns",
+        pairs=(ProfilePair("she", "he", 3, 0.9),),
+        source="written for the tests",
+        created="2026-11-27T00:00:00+00:00",
+    )
+    slots = {slot.spun: slot for slot in analyzer.candidates(text, profile).slots}
+    assert slots["she"].originals == ["he"]
+    assert slots["she"].sources == ["profile"]
 
 
 def test_known_terms_are_found_through_synonyms(analyzer):

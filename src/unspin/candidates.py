@@ -10,6 +10,7 @@ from typing import Protocol
 
 from unspin.document import Document, Slot
 from unspin.lexicon import (
+    CLOSED_CLASS,
     MAX_PHRASE_WORDS,
     TORTURED,
     Lexicon,
@@ -58,7 +59,8 @@ def propose(
 
     Tokens in `doc.frozen` are already explained by the fingerprint layer. Phrases never cross
     punctuation. Every word is looked at, function words included: spinners rewrite "in" as
-    "within" and "before" as "earlier than". A complete profile (a spinner's whole dictionary)
+    "within" and "before" as "earlier than"; only the closed-class words (the, of, she, ...)
+    get no thesaurus originals. A complete profile (a spinner's whole dictionary)
     is the only source: what it does not list, that spinner did not write. `firm(phrase)`:
     whether the words are a firm phrase of clean English, which a known term does not rewrite
     ("United Nations" read as a tortured "United States").
@@ -92,7 +94,8 @@ def propose(
             if any(index in doc.frozen for index in span) or not _adjacent(span):
                 break
             spun = " ".join(tokens[index].norm for index in span)
-            origins = () if only_profile else lexicon.origins(spun)
+            closed = length == 1 and spun in CLOSED_CLASS  # a profile may still list it
+            origins = () if only_profile or closed else lexicon.origins(spun)
             if origins:
                 slot_for(position, end).add_all(origins, "thesaurus")
             if profile is not None:

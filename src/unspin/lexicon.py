@@ -50,6 +50,16 @@ MAX_ROGET_GROUP = 12  # larger Roget groups are loose associations, not synonyms
 # opposition to"); no list has every such phrase, so a phrase of one linked word and particles
 # is also read as that word's synonym, a little less likely than a listed link.
 PARTICLES = frozenset("than to of for with on in at by from up out about as into".split())
+# Closed-class words that spinner dictionaries leave alone: the simulated spinners never rewrite
+# them, and the candidate stage proposes no original for them, as spinners seldom write one in
+# place of another word (1-2% of the swaps of the PPDB-built simulation, mostly noise: "s" for
+# "with") and each costs a full set of scored candidates. Prepositions, conjunctions and modals
+# are not among them ("in" -> "within", "but" -> "however", "would" -> "can").
+CLOSED_CLASS = frozenset(
+    "a an the this that these those of and or to is are was were be been being am has have had "
+    "do does did i me my we us our you your he him his she her it its they them their who which "
+    "what not no s t".split()
+)
 DERIVED_PENALTY = 1.0
 CACHE_ENTRIES = 50_000  # per generation of a word-level cache (see BoundedCache)
 

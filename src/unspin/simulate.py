@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from unspin.lexicon import (
+    CLOSED_CLASS,
     MIN_ORIGINAL_ZIPF,
     MYTHES_PATH,
     Lexicon,
@@ -41,13 +42,6 @@ class Family(StrEnum):
     TORTURED = "tortured"  # word swaps of the PPS train tortured phrases (paper-mill style)
 
 
-# Closed-class words no spinner dictionary rewrites; prepositions, conjunctions and modals are
-# fair game ("in" -> "within", "but" -> "however", "would" -> "can").
-NEVER_SPUN = frozenset(
-    "a an the this that these those of and or to is are was were be been being am has have had "
-    "do does did i me my we us our you your he him his she her it its they them their who which "
-    "what not no s t".split()
-)
 MIN_SPUN_ZIPF = 3.0  # spinner dictionaries offer words in use, not curiosities
 # ... and close senses: GloVe cosine of original and spun form. Among those the entry is drawn
 # at random, not from the few closest: real spinners' choices are not the nearest vectors
@@ -204,7 +198,7 @@ class Spinner:
             cursor = token.end
             replacement = None
             word = token.norm
-            swappable = word not in NEVER_SPUN and (self.capitalised or token.text.islower())
+            swappable = word not in CLOSED_CLASS and (self.capitalised or token.text.islower())
             if is_word(token) and swappable:
                 if word not in dictionary:
                     # Site-wide, a word's fate depends on the word alone, not on which text
