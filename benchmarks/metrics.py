@@ -259,6 +259,21 @@ def match_spans(predicted: Sequence[tuple[int, int]], gold: Sequence[tuple[int, 
 PHRASE_SLOT = "{phrase}"
 
 
+def differing_span(tortured: Sequence[str], expected: Sequence[str]) -> tuple[int, int, int]:
+    """Words in common at the start, and at the end, of the two phrases; and the tortured
+    words between them (what a rewrite has to replace)."""
+    head = 0
+    while head < min(len(tortured), len(expected)) and tortured[head] == expected[head]:
+        head += 1
+    tail = 0
+    while (
+        tail < min(len(tortured), len(expected)) - head
+        and tortured[-1 - tail] == expected[-1 - tail]
+    ):
+        tail += 1
+    return head, tail, len(tortured) - head - tail
+
+
 @dataclass(frozen=True, slots=True)
 class PhraseInTemplate:
     """A tortured phrase set in a neutral carrier sentence, and how to judge the answer on it."""

@@ -301,3 +301,17 @@ def test_phrase_in_template_needs_the_whole_sentence_restored():
 def test_phrase_in_template_rejects_a_template_without_one_slot():
     with pytest.raises(ValueError):
         m.PhraseInTemplate("No slot here.", "a", "b")
+
+
+@pytest.mark.parametrize(
+    ("tortured", "expected", "span"),
+    [
+        ("surface region", "surface area", (1, 0, 1)),  # one word at the end differs
+        ("normal language handling", "natural language processing", (0, 0, 3)),
+        ("bosom malignancy cells", "breast cancer cells", (0, 1, 2)),
+        ("lack of ability", "inability", (0, 0, 3)),
+        ("deep learning", "deep learning", (2, 0, 0)),  # nothing to rewrite
+    ],
+)
+def test_differing_span_keeps_shared_words_at_either_end(tortured, expected, span):
+    assert m.differing_span(tortured.split(), expected.split()) == span

@@ -5,13 +5,16 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 from unspin.candidates import TermIndex, sentence_words
 from unspin.config import Config
 from unspin.decide import neighbours, topic_vectors
 from unspin.fingerprint import FingerprintIndex
+from unspin.phrases import PhraseSet
 from unspin.pipeline import Analyzer, screened
 from unspin.profile import Profile, ProfilePair
+from unspin.resources import Resources
 from unspin.score import cohesion
 from unspin.tokenize import tokenize
 
@@ -64,6 +67,22 @@ def test_closed_class_words_get_no_thesaurus_originals_but_a_profile_may_list_th
     slots = {slot.spun: slot for slot in analyzer.candidates(text, profile).slots}
     assert slots["she"].originals == ["he"]
     assert slots["she"].sources == ["profile"]
+
+
+def test_given_tortured_pairs_replace_the_list_in_every_phrase_layer():
+    """A development split carved from the train rows must be as unseen as the test rows."""
+    pairs = (("counterfeit consciousness", "artificial intelligence"),)
+    resources = Resources(phrases=PhraseSet.TRAIN, tortured_pairs=pairs)
+    assert resources.phrase_pairs() == list(pairs)
+    assert resources.fingerprints.find("We build counterfeit consciousness systems.")
+    assert not resources.fingerprints.find("We train a profound learning model.")
+    assert "artificial" in resources.terms.trie and "deep" not in resources.terms.trie
+    shipped = Resources(phrases=PhraseSet.TRAIN)
+    assert shipped.fingerprints.find("We train a profound learning model.")
+    with pytest.raises(ValueError, match="empty"):
+        Resources(tortured_pairs=())
+    with pytest.raises(ValueError, match="strings"):
+        Resources(tortured_pairs=(("counterfeit consciousness",),))
 
 
 def test_known_terms_are_found_through_synonyms(analyzer):

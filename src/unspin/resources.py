@@ -22,12 +22,34 @@ class Resources:
 
     `phrases` picks the published tortured-phrase rows behind the fingerprint and known-term
     layers: ALL for the product, TRAIN for benchmarks that measure on the held-out test rows.
+    `tortured_pairs` (tortured, expected) replaces those rows, and the train rows whose word
+    swaps the thesaurus layer learns, for every layer at once: a development split carved out
+    of the train rows (benchmarks/pps_dev.py) measures generalisation without the test rows.
     """
 
     config: Config = field(default_factory=Config)
     phrases: PhraseSet = PhraseSet.ALL
     weights: Path | None = None  # fitted models from another weights file (benchmarks)
+    tortured_pairs: tuple[tuple[str, str], ...] | None = None
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.tortured_pairs is not None:
+            pairs = tuple(self.tortured_pairs)
+            if not pairs:
+                raise ValueError("tortured_pairs is empty: leave it None to use the bundled rows")
+            bad = next((p for p in pairs if not _is_text_pair(p)), None)
+            if bad is not None:
+                raise ValueError(f"tortured_pairs holds (tortured, expected) strings, not {bad!r}")
+            self.tortured_pairs = pairs
+
+    def phrase_pairs(self) -> list[tuple[str, str]]:
+        """The (tortured, expected) rows behind the fingerprint and known-term layers."""
+        from unspin.phrases import tortured_pairs
+
+        if self.tortured_pairs is not None:
+            return list(self.tortured_pairs)
+        return tortured_pairs(self.phrases)
 
     @cached_property
     def lexicon(self):
@@ -39,6 +61,7 @@ class Resources:
 
             return Lexicon.load(
                 channel=LogisticModel.bundled("channel", CHANNEL_FEATURES, self.stored_weights),
+                tortured_pairs=None if self.tortured_pairs is None else list(self.tortured_pairs),
                 max_candidates=self.config.max_candidates,
                 channel_margin=self.config.channel_margin,
             )
@@ -89,19 +112,17 @@ class Resources:
     @cached_property
     def fingerprints(self):
         from unspin.fingerprint import FingerprintIndex, pair_rules
-        from unspin.phrases import tortured_pairs
         from unspin.pipeline import screened_rules
 
         with self._lock:  # one automaton, built from the screened rules only
-            return FingerprintIndex(screened_rules(pair_rules(tortured_pairs(self.phrases))))
+            return FingerprintIndex(screened_rules(pair_rules(self.phrase_pairs())))
 
     @cached_property
     def terms(self):
         from unspin.candidates import TermIndex
-        from unspin.phrases import tortured_pairs
 
         with self._lock:
-            return TermIndex.from_pairs(tortured_pairs(self.phrases))
+            return TermIndex.from_pairs(self.phrase_pairs())
 
     @cached_property
     def models(self):
@@ -120,6 +141,12 @@ class Resources:
                 head: tuple(s for s in synonyms if " " not in s)
                 for head, synonyms in read_moby(moby_path()).items()
             }
+
+
+def _is_text_pair(pair: object) -> bool:
+    return (
+        isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(x, str) and x for x in pair)
+    )
 
 
 _shared: Resources | None = None
