@@ -85,7 +85,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.dev < 1:
         parser.error("--dev must be a positive number")
     started = time.perf_counter()
-    dev, rest = split_rows(tortured_pairs(PhraseSet.TRAIN), args.dev, args.seed)
+    train = tortured_pairs(PhraseSet.TRAIN)
+    if args.dev >= len(train):
+        parser.error(
+            f"--dev must leave train rows to build the layers from (there are {len(train):,})"
+        )
+    dev, rest = split_rows(train, args.dev, args.seed)
     dev = dev[: args.limit]
     analyzer = unspin.Analyzer(Resources(phrases=PhraseSet.TRAIN, tortured_pairs=tuple(rest)))
     counts: Counter[tuple[str, str]] = Counter()
