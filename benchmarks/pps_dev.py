@@ -21,7 +21,6 @@ No targets: a diagnosis for development (quality.py holds the target, exact >= 4
 from __future__ import annotations
 
 import random
-import re
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -32,6 +31,7 @@ from metrics import PhraseInTemplate, differing_span
 from quality import PPS_TEMPLATES
 
 import unspin
+from unspin.candidates import expected_words
 from unspin.document import Document
 from unspin.phrases import PhraseSet, tortured_pairs
 from unspin.resources import Resources
@@ -40,7 +40,6 @@ DEV_ROWS = 300
 DEV_SEED = 7
 KINDS = ("one word", "several words")
 STAGES = ("no candidate", "not among candidates", "ranked below another", "not rewritten")
-_PARENTHETICAL = re.compile(r"\s*\([^)]*\)")
 
 
 def split_rows(
@@ -52,14 +51,14 @@ def split_rows(
     return [pairs[i] for i in order[:size]], [pairs[i] for i in order[size:]]
 
 
-def lost_at(doc: Document, case: PhraseInTemplate, expected_words: list[str]) -> str:
+def lost_at(doc: Document, case: PhraseInTemplate, wanted_words: list[str]) -> str:
     """The first stage at which the rewrite of the differing words was lost."""
     tortured_words = case.tortured.split()
-    head, tail, width = differing_span(tortured_words, expected_words)
+    head, tail, width = differing_span(tortured_words, wanted_words)
     if width == 0:
         return STAGES[0]
     start = case.phrase_range[0] + len(" ".join(tortured_words[:head])) + (1 if head else 0)
-    wanted = " ".join(expected_words[head : len(expected_words) - tail])
+    wanted = " ".join(wanted_words[head : len(wanted_words) - tail])
     slot = next(
         (s for s in doc.slots if doc.tokens[s.first].start == start and s.last - s.first == width),
         None,
@@ -96,9 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     counts: Counter[tuple[str, str]] = Counter()
     work = [(pair, template) for pair in dev for template in PPS_TEMPLATES]
     for (tortured, expected), template in progress(work, "PPS dev"):
-        expected_words = _PARENTHETICAL.sub("", expected).lower().split()
-        _, _, width = differing_span(tortured.split(), expected_words)
-        one_word = width == 1 and len(expected_words) == len(tortured.split())
+        wanted_words = expected_words(expected)
+        _, _, width = differing_span(tortured.split(), wanted_words)
+        one_word = width == 1 and len(wanted_words) == len(tortured.split())
         kind = KINDS[0] if one_word else KINDS[1]
         case = PhraseInTemplate(template, tortured, expected)
         doc = analyzer.document(case.sentence)
@@ -108,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if case.is_restored(report.restored):
             counts[(kind, "exact")] += 1
         else:
-            counts[(kind, lost_at(doc, case, expected_words))] += 1
+            counts[(kind, lost_at(doc, case, wanted_words))] += 1
     results: list[Result] = []
     for kind in KINDS:
         total = counts[(kind, "sentences")]

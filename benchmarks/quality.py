@@ -54,6 +54,7 @@ from stages import (
 
 import unspin
 from unspin import Report
+from unspin.candidates import sentence_words
 from unspin.corpora import (
     LONG_SAMPLE_WORDS,
     WikipediaSplit,
@@ -65,7 +66,7 @@ from unspin.fingerprint import PhraseSet
 from unspin.logistic import calibration_error
 from unspin.resources import Resources
 from unspin.simulate import HELD_OUT, spin_corpus
-from unspin.tokenize import is_word, tokenize
+from unspin.tokenize import tokenize
 
 # Neutral carriers for a bare phrase: the phrase sits mid-sentence, in the kind of prose where
 # tortured phrases turn up, with no neighbouring word that hints at the answer.
@@ -234,15 +235,12 @@ def news_results(analyzer, data) -> list[Result]:
 def short_sentences(text: str, too_long: int) -> list[str]:
     """The text's sentences (as unspin splits them) of MIN_SENTENCE_WORDS words or more but
     under `too_long` words."""
-    by_sentence: dict[int, list] = {}
-    for token in tokenize(text):
-        if is_word(token):
-            by_sentence.setdefault(token.sentence, []).append(token)
-    found = []
-    for words in by_sentence.values():
-        if MIN_SENTENCE_WORDS <= len(words) < too_long:
-            found.append(text[words[0].start : words[-1].end])
-    return found
+    tokens = tokenize(text)
+    return [
+        text[tokens[words[0]].start : tokens[words[-1]].end]
+        for words in sentence_words(tokens)
+        if MIN_SENTENCE_WORDS <= len(words) < too_long
+    ]
 
 
 def short_text_result(analyzer, section: str, texts: Sequence[str]) -> Result:

@@ -181,6 +181,12 @@ def frequency_bound(lexicon: Lexicon, spun: str, original: str) -> float:
     return LN10 * (lexicon.phrase_zipf(original) - lexicon.phrase_zipf(spun))
 
 
+def expected_words(expected: str) -> list[str]:
+    """The words of a listed expected phrase, lower-case, its parenthetical notes dropped
+    ("principal component analysis (pca)" -> principal, component, analysis)."""
+    return _PARENTHETICAL.sub("", expected.lower()).split()
+
+
 @dataclass(frozen=True)
 class TermIndex:
     """Known terms (the expected phrases of the PPS train split) as a word trie.
@@ -196,7 +202,7 @@ class TermIndex:
     def from_pairs(cls, pairs: Iterable[tuple[str, str]]) -> TermIndex:
         trie: dict = {}
         for _, expected in pairs:
-            words = _PARENTHETICAL.sub("", expected.lower()).split()
+            words = expected_words(expected)
             if not 2 <= len(words) <= MAX_PHRASE_WORDS or not all(w.isalpha() for w in words):
                 continue
             if words[0] in _FUNCTION_WORDS or words[-1] in _FUNCTION_WORDS:
