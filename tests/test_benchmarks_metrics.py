@@ -298,6 +298,24 @@ def test_phrase_in_template_needs_the_whole_sentence_restored():
     assert not case.is_restored(case.sentence)
 
 
+def test_phrase_in_template_judges_the_expected_phrase_without_the_lists_notes():
+    case = m.PhraseInTemplate(
+        "We trained a {phrase} on it.", "help vector machine", "support vector machine (svm)"
+    )
+    assert case.is_restored("We trained a support vector machine on it.")
+    assert not case.is_restored("We trained a support vector machine (svm) on it.")
+    inner = m.PhraseInTemplate(
+        "A {phrase} hit.",
+        "refusal of administration assault",
+        "denial of service (dos) attack",
+    )
+    assert inner.is_restored("A denial of service attack hit.")
+    in_text = m.PhraseInTemplate(
+        "The {phrase} grew.", "web of things (iot)", "internet of things (iot)"
+    )
+    assert in_text.is_restored("The internet of things (iot) grew.")  # brackets in the text
+
+
 def test_phrase_in_template_rejects_a_template_without_one_slot():
     with pytest.raises(ValueError):
         m.PhraseInTemplate("No slot here.", "a", "b")

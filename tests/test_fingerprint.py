@@ -276,6 +276,17 @@ def test_plain_rule_and_its_text() -> None:
     assert (hit.expected, hit.rule) == ("deep learning", '"profound learning" => "deep learning"')
 
 
+def test_the_lists_parenthetical_notes_stay_out_of_the_restored_wording() -> None:
+    index = FingerprintIndex.from_pairs(
+        [("help vector machine", "support vector machine (svm)"), ("rythm design", "(?)")]
+    )
+    [hit] = index.find("A Help vector machine was trained.")
+    assert hit.expected == "Support vector machine"
+    assert "(svm)" in hit.rule  # the rule, as listed, keeps the note
+    [whole_note] = index.find("The rythm design was odd.")
+    assert whole_note.expected == "(?)"  # all note: nothing else to write
+
+
 def test_and_needs_every_term_somewhere_else_in_the_document() -> None:
     index = FingerprintIndex.from_rules(
         '"bosom peril" => "breast cancer" AND "tumour" AND oncology'

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from unspin.document import Document, Slot
+from unspin.fingerprint import plain_wording
 from unspin.lexicon import (
     CLOSED_CLASS,
     MAX_PHRASE_WORDS,
@@ -124,7 +124,6 @@ def _adjacent(span: Sequence[int]) -> bool:
 
 LN10 = math.log(10)  # a Zipf unit is a factor of ten in frequency
 
-_PARENTHETICAL = re.compile(r"\s*\([^)]*\)")
 _END = "$"
 _FUNCTION_WORDS = frozenset(
     [
@@ -184,7 +183,7 @@ def frequency_bound(lexicon: Lexicon, spun: str, original: str) -> float:
 def expected_words(expected: str) -> list[str]:
     """The words of a listed expected phrase, lower-case, its parenthetical notes dropped
     ("principal component analysis (pca)" -> principal, component, analysis)."""
-    return _PARENTHETICAL.sub("", expected.lower()).split()
+    return plain_wording(expected.lower()).split()
 
 
 @dataclass(frozen=True)

@@ -148,7 +148,9 @@ class FingerprintHit:
     start: int
     end: int
     text: str
-    expected: str  # what it stands for, in the case of the match
+    # What it stands for, in the case of the match, without the list's parenthetical notes
+    # (`plain_wording`); the rule keeps them.
+    expected: str
     rule: str  # the rule that fired, as written
 
 
@@ -350,9 +352,8 @@ class FingerprintIndex:
             reached = stop
             begin, end = offsets.to_text(start), offsets.to_text(stop)
             matched = text[begin:end]
-            hits.append(
-                FingerprintHit(begin, end, matched, match_case(rule.expected, matched), str(rule))
-            )
+            wording = match_case(plain_wording(rule.expected, rule.tortured), matched)
+            hits.append(FingerprintHit(begin, end, matched, wording, str(rule)))
         return hits
 
 
@@ -419,6 +420,24 @@ def parse_rule(line: str, line_number: int = 1) -> FingerprintRule | None:
         except ValueError as error:
             raise fail(str(error)) from None
     return rule
+
+
+_NOTE = re.compile(r"\s*\([^)]*\)")
+
+
+def plain_wording(expected: str, tortured: str = "") -> str:
+    """An expected phrase without its parenthetical notes, as a restored text should read it.
+
+    The PPS list annotates a fifth of its entries: "support vector machine (svm)", "rythm
+    pattern (?)", "output layer (in a neural network)". The notes explain the entry; written
+    into the restored text they would be words the author never wrote. Where the tortured
+    phrase itself holds brackets ("web of things (iot)"), they are text and stay; so does an
+    entry that is all note.
+    """
+    if "(" in tortured:
+        return expected
+    plain = " ".join(_NOTE.sub("", expected).split())
+    return plain or expected
 
 
 def match_case(expected: str, matched: str) -> str:
