@@ -166,6 +166,25 @@ def test_windows_and_fits_add_up_the_single_word_probabilities(tmp_path: Path) -
             assert fit == pytest.approx(model.logp(middle[0], left))
 
 
+def test_neighbour_fits_add_up_the_phrase_and_the_next_word(tmp_path: Path) -> None:
+    model = build([s.split() for s in TOY], tmp_path, 3, [1, 1, 1])
+    slots = [
+        ("the", ["cat", "dog ate", "zebra"], "on"),
+        (None, ["cat", "dog"], "sat"),  # first word of a sentence: nothing before
+        ("dog", ["cat sat on"], None),  # last word: nothing after
+        ("a", [], "the"),
+    ]
+    for got, (left, phrases, right) in zip(model.neighbour_fits(slots), slots, strict=True):
+        assert got.shape == (len(phrases),)
+        for value, phrase in zip(got, phrases, strict=True):
+            sequence = [*([left] if left else []), *phrase.split(), *([right] if right else [])]
+            start = 1 if left else 0
+            by_hand = sum(
+                model.logp(sequence[i], sequence[:i]) for i in range(start, len(sequence))
+            )
+            assert value == pytest.approx(by_hand)
+
+
 def test_a_sentence_mark_in_the_history_starts_it_afresh(tmp_path: Path) -> None:
     model = build([s.split() for s in TOY], tmp_path, 3, [1, 1, 1])
     assert model.logp("cat", ["dog", "</s>", "the"]) == pytest.approx(

@@ -36,7 +36,7 @@ def test_channel_model_ranks_close_synonyms_first(analyzer):
     """The fitted channel model should prefer 'deep' over far-fetched originals of 'profound'."""
     origins = analyzer.lexicon.origins("profound")
     assert "deep" in [o.text for o in origins][:5]
-    assert len(origins) <= analyzer.lexicon.max_candidates
+    assert len(origins) <= analyzer.lexicon.pool_size
     scores = [o.score for o in origins]
     assert scores == sorted(scores, reverse=True)
     assert scores[0] - scores[-1] <= analyzer.lexicon.channel_margin
@@ -48,6 +48,33 @@ def test_function_words_and_phrases_get_candidates(analyzer):
     assert "but" in [o.text for o in analyzer.lexicon.origins("however")]
     assert "trying" in [o.text for o in analyzer.lexicon.origins("making an attempt")]
     assert "said" in [o.text for o in analyzer.lexicon.origins("mentioned")]
+
+
+def test_each_occurrence_keeps_the_originals_that_fit_its_neighbours(analyzer):
+    """The channel model ranks a spun form's originals alone; the cut to max_candidates
+    per occurrence also weighs the word on each side, which brings in "said" for a
+    "mentioned" that the channel ranks below "named", "referenced" and "noted"."""
+    text = "The minister advised reporters that extra individuals mentioned the storm."
+
+    def kept(weight: float) -> list[str]:
+        config = Config(max_candidates=3, context_cut_weight=weight)
+        slots = Analyzer(analyzer.resources, config).candidates(text).slots
+        [slot] = [slot for slot in slots if slot.spun == "mentioned"]
+        return slot.originals
+
+    assert "said" not in kept(0.0)
+    assert "said" in kept(0.25)
+    assert len(kept(0.25)) == 3
+
+
+def test_the_context_cut_never_drops_a_profile_pair(analyzer, small_profile):
+    config = Config(max_candidates=1, context_cut_weight=10.0)
+    doc = Analyzer(analyzer.resources, config).candidates(
+        "Officials mentioned a storm.", small_profile
+    )
+    [slot] = [slot for slot in doc.slots if slot.spun == "mentioned"]
+    assert {"said", "stated"} <= set(slot.originals)
+    assert slot.sources.count("thesaurus") == 1
 
 
 def test_closed_class_words_get_no_thesaurus_originals_but_a_profile_may_list_them(analyzer):

@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
+
 from unspin.document import Document, Slot
 from unspin.fingerprint import plain_wording
 from unspin.lexicon import (
@@ -115,6 +117,47 @@ def propose(
                     candidate.original, candidate.links, candidate.prior, "term"
                 )
     return [slot for _, slot in sorted(slots.items()) if slot.originals]
+
+
+class NeighbourScorer(Protocol):
+    """What the context cut needs of a language model (unspin.score.ContextModel)."""
+
+    def neighbour_fits(
+        self, slots: Sequence[tuple[str | None, Sequence[str], str | None]]
+    ) -> list: ...
+
+
+CUT_BATCH = 2_000  # slots per batch of lookups: bounds a long text's memory
+# A known term's word may stand for any of this many originals of the spun word, by the channel
+# model alone (the term's own words are the context that matters).
+TERM_WORD_ORIGINALS = 24
+
+
+def cut_by_context(doc: Document, lm: NeighbourScorer, keep: int, weight: float) -> None:
+    """Keep each slot's `keep` best thesaurus originals by channel log-odds plus `weight` x
+    log P(original, next word | word before).
+
+    The channel model ranks the originals of a spun form alone; which of them the writer meant
+    depends on the words around it ("reported" -> "said" after "officials", -> "told" before
+    "reporters"). One word on each side is cheap to look up for the whole pool and lets in the
+    right original where the channel ranks it 25th-60th. Term and profile candidates all stay.
+    """
+    tokens = doc.tokens
+    crowded = [slot for slot in doc.slots if slot.sources.count("thesaurus") > keep]
+    for at in range(0, len(crowded), CUT_BATCH):
+        batch = crowded[at : at + CUT_BATCH]
+        queries = []
+        for slot in batch:
+            words = doc.sentences[slot.sentence]
+            left = tokens[words[slot.start - 1]].norm if slot.start else None
+            right = tokens[words[slot.end]].norm if slot.end < len(words) else None
+            queries.append((left, slot.originals, right))
+        for slot, fits in zip(batch, lm.neighbour_fits(queries), strict=True):
+            scores = np.asarray(slot.channel) + weight * fits
+            other = np.array([source != "thesaurus" for source in slot.sources])
+            scores[other] = np.inf  # always kept
+            kept = np.sort(np.argsort(-scores, kind="stable")[: keep + int(other.sum())])
+            slot.keep(kept.tolist())
 
 
 def _adjacent(span: Sequence[int]) -> bool:
@@ -231,9 +274,8 @@ class TermIndex:
                     break
                 spun = tokens[index].norm
                 surface.append(spun)
-                options = [(spun, None)] + [
-                    (o.text, o) for o in lexicon.origins(spun) if " " not in o.text
-                ]
+                best = lexicon.origins(spun)[:TERM_WORD_ORIGINALS]
+                options = [(spun, None)] + [(o.text, o) for o in best if " " not in o.text]
                 states = [
                     (
                         node[word],

@@ -55,6 +55,13 @@ class Slot:
         self.channel.append(channel)
         self.sources.append(source)
 
+    def keep(self, rows: Sequence[int]) -> None:
+        """Keep only the candidates at `rows` (in that order); before scoring only."""
+        self.originals = [self.originals[i] for i in rows]
+        self.links = [self.links[i] for i in rows]
+        self.channel = [self.channel[i] for i in rows]
+        self.sources = [self.sources[i] for i in rows]
+
     def add_all(self, origins: Sequence[Origin], source: str) -> None:
         """`add` each origin; in one go when the slot is empty and their wordings are distinct
         (as Lexicon.origins gives them), which spares a search of the list per candidate."""

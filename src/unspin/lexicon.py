@@ -619,8 +619,9 @@ class Lexicon:
     embeddings: Embeddings
     channel: LogisticModel
     frequencies: Mapping[str, float]
-    max_candidates: int = 24
+    max_candidates: int = 24  # kept per occurrence (unspin.candidates.cut_by_context)
     channel_margin: float = 6.0
+    candidate_pool: int = 64  # drawn per spun form, at least max_candidates
     _forms_cache: dict[str, tuple[tuple[str, str], ...]] = field(
         default_factory=BoundedCache, repr=False
     )
@@ -639,6 +640,7 @@ class Lexicon:
         channel: LogisticModel | None = None,
         tortured_pairs: list[tuple[str, str]] | None = None,
         channel_margin: float = 6.0,
+        candidate_pool: int = 64,
     ) -> Lexicon:
         """Index the thesauri; `tortured_pairs` defaults to the bundled PPS train phrases.
 
@@ -657,7 +659,13 @@ class Lexicon:
             frequencies=frequencies,
             max_candidates=max_candidates,
             channel_margin=channel_margin,
+            candidate_pool=candidate_pool,
         )
+
+    @property
+    def pool_size(self) -> int:
+        """Originals `origins` gives per spun form: the pool the context cut chooses from."""
+        return max(self.candidate_pool, self.max_candidates)
 
     def zipf(self, word: str) -> float:
         """wordfreq's Zipf scale, read from its table directly (its API re-tokenizes each word)."""
@@ -787,7 +795,8 @@ class Lexicon:
         }
 
     def origins(self, spun: str) -> tuple[Origin, ...]:
-        """Likely originals of a spun (lower-case) word or phrase, best first, at most a few.
+        """Likely originals of a spun (lower-case) word or phrase, best first, at most
+        `pool_size`; each occurrence keeps the `max_candidates` that fit its context best.
 
         Candidates are ranked on the thesaurus entry (lemma) level, then only the best are
         inflected like the spun form: inflecting hundreds of synonyms per word is the slow part.
@@ -816,7 +825,7 @@ class Lexicon:
         if ranked:
             floor = _priority(ranked[0]) - self.channel_margin
             ranked = [o for o in ranked if _priority(o) >= floor]
-        result = tuple(ranked[: self.max_candidates])
+        result = tuple(ranked[: self.pool_size])
         self._origins_cache[spun] = result
         return result
 
@@ -857,8 +866,7 @@ class Lexicon:
             # did; only the few kept become Origins.
             best = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
             result = tuple(
-                Origin(phrase(int(ids[i])), bits_of[i], scores[i])
-                for i in best[: self.max_candidates]
+                Origin(phrase(int(ids[i])), bits_of[i], scores[i]) for i in best[: self.pool_size]
             )
         self._ranked_cache[key] = result
         return result

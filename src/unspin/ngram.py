@@ -19,6 +19,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -214,6 +215,7 @@ class NgramModel:
     path: Path = BUNDLED_PATH
     vocabulary: Mapping[str, int] = field(default_factory=dict, repr=False)  # word -> id
     _known_ids: dict[str, int] = field(default_factory=dict, init=False, repr=False)
+    _phrase_ids: dict[str, tuple[int, ...]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.vocabulary:
@@ -325,6 +327,58 @@ class NgramModel:
         than one call per slot.
         """
         return self.windows_and_fits(slots)[0]
+
+    def neighbour_fits(
+        self, slots: Sequence[tuple[str | None, Sequence[str], str | None]]
+    ) -> list[np.ndarray]:
+        """Per slot (word before or None, original phrases, word after or None): log P(phrase
+        + word after | word before) of every phrase, as `windows` with one word each side.
+
+        Built for a first look at a whole candidate pool (unspin.candidates.cut_by_context):
+        the id sequences are laid out in one matrix without a Python loop per word, and each
+        phrase's ids are kept between calls.
+        """
+        depth = self.order - 1
+        ids_of = WordIds(self.vocabulary, self._known_ids)
+        phrase_ids = self._phrase_ids
+        if len(phrase_ids) > KNOWN_IDS:
+            phrase_ids.clear()
+        counts: list[int] = []
+        sides: list[str] = []  # word before, word after, per slot ("" where there is none)
+        rows: list[tuple[int, ...]] = []
+        for left, phrases, right in slots:
+            counts.append(len(phrases))
+            sides += (left or "", right or "")
+            for phrase in phrases:
+                ids = phrase_ids.get(phrase)
+                if ids is None:
+                    ids = phrase_ids[phrase] = tuple(ids_of(phrase.split()))
+                rows.append(ids)
+        n = len(rows)
+        if not n:
+            return [np.zeros(0) for _ in slots]
+        slot_of = np.repeat(np.arange(len(counts)), counts)
+        side = np.array(ids_of(sides), dtype=np.int64)
+        side[np.array([not word for word in sides])] = -1
+        side = side.reshape(-1, 2)[slot_of]
+        lengths = np.fromiter(map(len, rows), dtype=np.int64, count=n)
+        # each row: depth - 1 empty places, the word before, the phrase, the word after
+        seq = np.full((n, depth + int(lengths.max()) + 1), NO_WORD, dtype=np.int64)
+        seq[:, : depth - 1] = -1
+        seq[:, depth - 1] = side[:, 0]
+        flat = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=int(lengths.sum()))
+        row_of = np.repeat(np.arange(n), lengths)
+        starts = np.cumsum(lengths) - lengths
+        seq[row_of, depth + np.arange(len(flat)) - starts[row_of]] = flat
+        seq[np.arange(n), depth + lengths] = np.where(side[:, 1] < 0, NO_WORD, side[:, 1])
+        totals = np.zeros(n)
+        for column in range(depth, seq.shape[1]):
+            wanted = np.flatnonzero(seq[:, column] != NO_WORD)
+            if len(wanted):
+                history = self._reset_at_marks(seq[wanted, column - depth : column])
+                totals[wanted] += self._score_ids(seq[wanted, column], history)
+        bounds = np.cumsum([0, *counts])
+        return [totals[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
 
     def windows_and_fits(
         self, slots: Sequence[tuple[Sequence[str], Sequence[Sequence[str]], Sequence[str]]]

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from unspin.candidates import ProfileLike, propose, sentence_words
+from unspin.candidates import ProfileLike, cut_by_context, propose, sentence_words
 from unspin.config import Config
 from unspin.decide import rewrite_threshold, topic_vectors
 from unspin.document import Decision, Document
@@ -211,6 +211,7 @@ class Analyzer:
             done += len(doc.sentences[sentence])
             if progress is not None and sentence % 20 == 0:
                 progress(done // 2, total)
+        cut_by_context(doc, self.lm, self.config.max_candidates, self.config.context_cut_weight)
 
     def firm_phrase(self, phrase: str) -> bool:
         """Whether clean English holds these words together more firmly than

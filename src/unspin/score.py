@@ -57,6 +57,10 @@ class ContextModel(Protocol):
         self, slots: Sequence[tuple[Sequence[str], Sequence[Sequence[str]], Sequence[str]]]
     ) -> tuple[list[np.ndarray], list[np.ndarray]]: ...
 
+    def neighbour_fits(
+        self, slots: Sequence[tuple[str | None, Sequence[str], str | None]]
+    ) -> list[np.ndarray]: ...
+
 
 def collocation(bigrams: Mapping[str, float], words: Sequence[str]) -> float:
     """Summed log10 counts of the listed bigrams inside `words` (0 for unlisted pairs)."""
@@ -178,6 +182,21 @@ class LanguageModel:
             np.array([self.window(left, middle, right) for middle in middles])
             for left, middles, right in slots
         ]
+
+    def neighbour_fits(
+        self, slots: Sequence[tuple[str | None, Sequence[str], str | None]]
+    ) -> list[np.ndarray]:
+        """Per slot (word before, phrases, word after): `window` with one word each side."""
+        return self.windows_many(
+            [
+                (
+                    [left] if left else [],
+                    [phrase.split() for phrase in phrases],
+                    [right] if right else [],
+                )
+                for left, phrases, right in slots
+            ]
+        )
 
     def windows_and_fits(
         self, slots: Sequence[tuple[Sequence[str], Sequence[Sequence[str]], Sequence[str]]]
