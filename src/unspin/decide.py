@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from unspin.document import Decision, Document, Slot
-from unspin.lexicon import DERIVED, Lexicon
+from unspin.lexicon import Lexicon
 from unspin.logistic import LogisticModel, logit, sigmoid
 from unspin.score import END, START, ContextModel, collocation, context_fit, pair_values
 
@@ -47,7 +47,6 @@ LOCAL_FEATURES = (
     "unknown_spun",  # the spun word is outside the LM vocabulary (and no term or profile pair)
     "known_term",  # the rewrite is a known term (expected phrase of the PPS train split)
     "profile",  # the pair is listed in a loaded spinner profile
-    "derived",  # read as a linked word plus particles, not listed as a phrase anywhere
 )
 POOLED_FEATURES = (
     "spun_count",  # log(1 + occurrences of the spun form in the document)
@@ -390,7 +389,6 @@ def local_columns(slots: Sequence[Slot], doc: Document, lm: ContextModel) -> dic
         "unknown_spun": unknown * (1.0 - np.maximum(known_term, profile)),
         "known_term": known_term,
         "profile": profile,
-        "derived": np.array([(b & DERIVED) > 0 for slot in slots for b in slot.links], dtype=float),
     }
 
 
