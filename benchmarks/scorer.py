@@ -5,8 +5,9 @@
 Isolates the contextual judge from the rest of the decoder. At every word the spinner swapped
 (single-word swaps of the SpinBot pairs, and of the held-out Wikinews articles spun by the
 held-out unspin.simulate family, as quality.py spins them), the TRUE original words stay in
-place around it, and each model scores the candidates unspin would consider
-(`Lexicon.origins(spun word)`) plus the gold original:
+place around it, and each model scores the spun form's candidates by the channel model alone
+(the first SCORER_CANDIDATES of `Lexicon.origins(spun word)`, the set the decoder kept per
+word before its context cut, so numbers compare across versions) plus the gold original:
 - rank 1: the gold original scores strictly above every other candidate;
 - AUC: "best candidate's gain over the word in place" separates spun positions from genuine
   ones (unchanged words that have candidates too).
@@ -41,6 +42,7 @@ CONTEXT = 4  # words of context each side handed to every scorer (each uses what
 MIX_WEIGHT = 0.5  # interpolation weight of our model against pocketsphinx; fixed, not tuned
 BATCH = 256  # slots per batched lookup
 NEWS_SEED = 2026  # as in quality.py, so both spin the held-out news the same way
+SCORER_CANDIDATES = 24  # the channel's best originals per spun form (see the module docstring)
 
 
 # --------------------------------------------------------------------------- scorers
@@ -149,7 +151,7 @@ def slots_from_pair(spun: str, original: str, lexicon: Lexicon) -> tuple[list[Sl
                 at = starts.get(original_offsets[j].start)
                 if at is None:
                     continue
-                origins = tuple(o.text for o in lexicon.origins(words[at]))
+                origins = tuple(o.text for o in lexicon.origins(words[at])[:SCORER_CANDIDATES])
                 if origins:
                     left, right = _context(words, sentence, at)
                     genuine_slots.append(Slot(left, words[at], right, origins, None))
@@ -160,7 +162,7 @@ def slots_from_pair(spun: str, original: str, lexicon: Lexicon) -> tuple[list[Sl
                 if at is None or not word.isalpha() or word == words[at]:
                     continue
                 gold = words[at]
-                origins = tuple(o.text for o in lexicon.origins(word))
+                origins = tuple(o.text for o in lexicon.origins(word)[:SCORER_CANDIDATES])
                 listed = gold in origins
                 candidates = origins if listed else (*origins, gold)
                 left, right = _context(words, sentence, at)
