@@ -36,7 +36,7 @@ def test_channel_model_ranks_close_synonyms_first(analyzer):
     """The fitted channel model should prefer 'deep' over far-fetched originals of 'profound'."""
     origins = analyzer.lexicon.origins("profound")
     assert "deep" in [o.text for o in origins][:5]
-    assert len(origins) <= analyzer.lexicon.pool_size
+    assert len(origins) <= analyzer.lexicon.candidate_pool
     scores = [o.score for o in origins]
     assert scores == sorted(scores, reverse=True)
     assert scores[0] - scores[-1] <= analyzer.lexicon.channel_margin

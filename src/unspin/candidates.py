@@ -140,7 +140,8 @@ def cut_by_context(doc: Document, lm: NeighbourScorer, keep: int, weight: float)
     The channel model ranks the originals of a spun form alone; which of them the writer meant
     depends on the words around it ("reported" -> "said" after "officials", -> "told" before
     "reporters"). One word on each side is cheap to look up for the whole pool and lets in the
-    right original where the channel ranks it 25th-60th. Term and profile candidates all stay.
+    right original where the channel ranks it below the cut. Term and profile candidates all
+    stay.
     """
     tokens = doc.tokens
     crowded = [slot for slot in doc.slots if slot.sources.count("thesaurus") > keep]

@@ -618,9 +618,10 @@ class Lexicon:
     embeddings: Embeddings
     channel: LogisticModel
     frequencies: Mapping[str, float]
-    max_candidates: int = 24  # kept per occurrence (unspin.candidates.cut_by_context)
+    # Originals drawn per spun form; each occurrence keeps the few that fit its context best
+    # (unspin.candidates.cut_by_context).
+    candidate_pool: int = 64
     channel_margin: float = 6.0
-    candidate_pool: int = 64  # drawn per spun form, at least max_candidates
     _forms_cache: dict[str, tuple[tuple[str, str], ...]] = field(
         default_factory=BoundedCache, repr=False
     )
@@ -635,11 +636,10 @@ class Lexicon:
     @classmethod
     def load(
         cls,
-        max_candidates: int = 24,
+        candidate_pool: int = 64,
         channel: LogisticModel | None = None,
         tortured_pairs: list[tuple[str, str]] | None = None,
         channel_margin: float = 6.0,
-        candidate_pool: int = 64,
     ) -> Lexicon:
         """Index the thesauri; `tortured_pairs` defaults to the bundled PPS train phrases.
 
@@ -656,15 +656,9 @@ class Lexicon:
             embeddings=Embeddings.load(),
             channel=channel or LogisticModel.bundled("channel", CHANNEL_FEATURES),
             frequencies=frequencies,
-            max_candidates=max_candidates,
-            channel_margin=channel_margin,
             candidate_pool=candidate_pool,
+            channel_margin=channel_margin,
         )
-
-    @property
-    def pool_size(self) -> int:
-        """Originals `origins` gives per spun form: the pool the context cut chooses from."""
-        return max(self.candidate_pool, self.max_candidates)
 
     def zipf(self, word: str) -> float:
         """wordfreq's Zipf scale, read from its table directly (its API re-tokenizes each word)."""
@@ -795,7 +789,7 @@ class Lexicon:
 
     def origins(self, spun: str) -> tuple[Origin, ...]:
         """Likely originals of a spun (lower-case) word or phrase, best first, at most
-        `pool_size`; each occurrence keeps the `max_candidates` that fit its context best.
+        `candidate_pool`; each occurrence keeps those that fit its context best.
 
         Candidates are ranked on the thesaurus entry (lemma) level, then only the best are
         inflected like the spun form: inflecting hundreds of synonyms per word is the slow part.
@@ -821,7 +815,7 @@ class Lexicon:
         if ranked:
             floor = _priority(ranked[0]) - self.channel_margin
             ranked = [o for o in ranked if _priority(o) >= floor]
-        result = tuple(ranked[: self.pool_size])
+        result = tuple(ranked[: self.candidate_pool])
         self._origins_cache[spun] = result
         return result
 
@@ -848,7 +842,8 @@ class Lexicon:
             # did; only the few kept become Origins.
             best = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
             result = tuple(
-                Origin(phrase(int(ids[i])), bits_of[i], scores[i]) for i in best[: self.pool_size]
+                Origin(phrase(int(ids[i])), bits_of[i], scores[i])
+                for i in best[: self.candidate_pool]
             )
         self._ranked_cache[key] = result
         return result

@@ -62,7 +62,6 @@ class Resources:
             return Lexicon.load(
                 channel=LogisticModel.bundled("channel", CHANNEL_FEATURES, self.stored_weights),
                 tortured_pairs=None if self.tortured_pairs is None else list(self.tortured_pairs),
-                max_candidates=self.config.max_candidates,
                 candidate_pool=self.config.candidate_pool,
                 channel_margin=self.config.channel_margin,
             )
