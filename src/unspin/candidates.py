@@ -20,6 +20,7 @@ from unspin.lexicon import (
     tortured_pairs_path,
 )
 from unspin.model import Candidate, Token
+from unspin.score import ContextModel
 from unspin.tokenize import is_word
 
 
@@ -119,21 +120,13 @@ def propose(
     return [slot for _, slot in sorted(slots.items()) if slot.originals]
 
 
-class NeighbourScorer(Protocol):
-    """What the context cut needs of a language model (unspin.score.ContextModel)."""
-
-    def neighbour_fits(
-        self, slots: Sequence[tuple[str | None, Sequence[str], str | None]]
-    ) -> list: ...
-
-
 CUT_BATCH = 2_000  # slots per batch of lookups: bounds a long text's memory
 # A known term's word may stand for any of this many originals of the spun word, by the channel
 # model alone (the term's own words are the context that matters).
 TERM_WORD_ORIGINALS = 24
 
 
-def cut_by_context(doc: Document, lm: NeighbourScorer, keep: int, weight: float) -> None:
+def cut_by_context(doc: Document, lm: ContextModel, keep: int, weight: float) -> None:
     """Keep each slot's `keep` best thesaurus originals by channel log-odds plus `weight` x
     log P(original, next word | word before).
 
