@@ -825,9 +825,12 @@ class Lexicon:
         if cached is not None:
             return cached
         ids, bits = self.reverse.row_arrays(key)
+        result: tuple[Origin, ...] = ()
+        if not len(ids):  # most phrases of a sentence are listed nowhere
+            self._ranked_cache[key] = result
+            return result
         facts = self._facts.of(ids, self)
         kept = np.flatnonzero(facts.zipf >= MIN_ORIGINAL_ZIPF)
-        result: tuple[Origin, ...] = ()
         if len(kept):
             ids = ids[kept]
             bits = bits[kept]
@@ -836,14 +839,13 @@ class Lexicon:
             columns = self._channel_columns(
                 key, bits.astype(np.int64), kept_facts, lambda row: phrase(int(ids[row]))
             )
-            scores = self.channel.log_odds(columns).tolist()
-            bits_of = bits.tolist()
+            scores = self.channel.log_odds(columns)
             # Best first, ties in listing order (a stable sort), as sorting Origins by _priority
             # did; only the few kept become Origins.
-            best = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
+            best = np.argsort(-scores, kind="stable")[: self.candidate_pool]
             result = tuple(
-                Origin(phrase(int(ids[i])), bits_of[i], scores[i])
-                for i in best[: self.candidate_pool]
+                Origin(phrase(int(at)), int(bit), float(score))
+                for at, bit, score in zip(ids[best], bits[best], scores[best], strict=True)
             )
         self._ranked_cache[key] = result
         return result
