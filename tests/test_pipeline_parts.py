@@ -67,6 +67,19 @@ def test_each_occurrence_keeps_the_originals_that_fit_its_neighbours(analyzer):
     assert len(kept(0.25)) == 3
 
 
+def test_the_general_models_neighbour_fits_are_its_windows(analyzer):
+    """pocketsphinx's model stands in where our n-gram model is missing: the context cut must
+    read it the same way, one word each side or none at a sentence's edge."""
+    lm = analyzer.resources.general_lm
+    slots = [("officials", ["said", "told reporters"], "on"), (None, ["people"], None)]
+    for (left, phrases, right), fits in zip(slots, lm.neighbour_fits(slots), strict=True):
+        for phrase, fit in zip(phrases, fits, strict=True):
+            expected = lm.window([left] if left else [], phrase.split(), [right] if right else [])
+            assert fit == pytest.approx(expected)
+    said, told = lm.neighbour_fits([("officials", ["said", "told"], "on")])[0]
+    assert said > told
+
+
 def test_the_context_cut_never_drops_a_profile_pair(analyzer, small_profile):
     config = Config(max_candidates=1, context_cut_weight=10.0)
     doc = Analyzer(analyzer.resources, config).candidates(

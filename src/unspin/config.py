@@ -22,7 +22,7 @@ class Config:
     # ... of which each occurrence keeps the max_candidates best by channel log-odds plus
     # context_cut_weight x their fit with the next word on each side (unspin.candidates
     # .cut_by_context). The fitting-family spinners' originals kept, 8 fitting-split articles
-    # (2,403 swaps): 88.1% by the channel alone at 24, 88.7% by this cut at 16, 91.9% at 24;
+    # (2,403 swaps): 88.1% by the channel alone at 24, 88.7% by this cut at 16, 91.6% at 24;
     # 16 scores a third fewer candidates, and fewer rivals make fewer false edits.
     max_candidates: int = 16
     context_cut_weight: float = 0.25

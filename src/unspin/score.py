@@ -220,7 +220,7 @@ class LanguageModel:
         total = 0.0
         for word in (*middle, *right):
             total += self.logp(word, history)
-            history = [history[-1], word]
+            history = [*history[-1:], word]  # no words before: the history starts here
         return total
 
 
