@@ -807,15 +807,19 @@ class Lexicon:
                 if known is None or known.score < origin.score:
                     found[inflected] = Origin(inflected, origin.links, origin.score)
         spun_lemmas = self.lemmas(spun)
-        ranked = sorted(
-            (o for o in found.values() if not self.lemmas(o.text) & spun_lemmas),
-            key=_priority,
-            reverse=True,
-        )
-        if ranked:
-            floor = _priority(ranked[0]) - self.channel_margin
-            ranked = [o for o in ranked if _priority(o) >= floor]
-        result = tuple(ranked[: self.candidate_pool])
+        ranked: list[Origin] = []
+        floor = -math.inf
+        # Best first; another form of the spun word itself is no original. Looked at lazily:
+        # the lemmas of candidates past the pool or the margin are never needed.
+        for origin in sorted(found.values(), key=_priority, reverse=True):
+            if len(ranked) == self.candidate_pool or _priority(origin) < floor:
+                break
+            if self.lemmas(origin.text) & spun_lemmas:
+                continue
+            if not ranked:
+                floor = _priority(origin) - self.channel_margin
+            ranked.append(origin)
+        result = tuple(ranked)
         self._origins_cache[spun] = result
         return result
 
