@@ -11,6 +11,7 @@ from unspin.candidates import TermIndex, sentence_words
 from unspin.config import Config
 from unspin.decide import neighbours, topic_vectors
 from unspin.fingerprint import FingerprintIndex
+from unspin.lexicon import PhraseFacts
 from unspin.phrases import PhraseSet
 from unspin.pipeline import Analyzer, screened
 from unspin.profile import Profile, ProfilePair
@@ -78,6 +79,18 @@ def test_the_general_models_neighbour_fits_are_its_windows(analyzer):
             assert fit == pytest.approx(expected)
     said, told = lm.neighbour_fits([("officials", ["said", "told"], "on")])[0]
     assert said > told
+
+
+def test_the_cached_phrase_facts_are_those_worked_out_on_demand(analyzer):
+    """Ranking reads every original's Zipf frequency, GloVe row and length; for the bundled
+    index they come from the cache folder, and must be what looking each one up gives."""
+    lexicon = analyzer.lexicon
+    ids = np.arange(0, len(lexicon.reverse.phrases), 97)
+    stored = PhraseFacts.bundled(lexicon).of(ids, lexicon)
+    fresh = PhraseFacts().of(ids, lexicon)
+    for name in ("zipf", "glove", "words", "spaced"):
+        assert np.array_equal(getattr(stored, name), getattr(fresh, name)), name
+    assert PhraseFacts.bundled(lexicon).of(ids, lexicon).zipf.tolist() == stored.zipf.tolist()
 
 
 def test_the_context_cut_never_drops_a_profile_pair(analyzer, small_profile):

