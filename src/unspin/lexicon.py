@@ -511,17 +511,21 @@ class ReverseIndex:
         arrays = read_arrays(folder, "starts", "originals", "bits", "counts")
         return cls(Vocabulary.read(folder, "phrases"), **arrays)
 
-    @classmethod
-    def bundled(cls, frequencies: Mapping[str, float]) -> ReverseIndex:
-        """The index of the installed resources, built once and kept in the cache folder."""
-        key = sources_key(
+    @staticmethod
+    def bundled_key() -> str:
+        """The cache key of the bundled index: its sources and the settings it is built with."""
+        return sources_key(
             [*reverse_sources(), wordfreq_path()],
             REVERSE_FORMAT,
             (MAX_PHRASE_WORDS, MIN_PPDB_ZIPF, MAX_ROGET_GROUP),
         )
+
+    @classmethod
+    def bundled(cls, frequencies: Mapping[str, float]) -> ReverseIndex:
+        """The index of the installed resources, built once and kept in the cache folder."""
         return cached(
             "reverse",
-            key,
+            cls.bundled_key(),
             lambda: cls.from_links(*build_reverse(frequencies, None)),
             cls.write,
             cls.read,
@@ -596,12 +600,7 @@ class PhraseFacts:
     def bundled(cls, lexicon: Lexicon) -> PhraseFacts:
         """The facts of every phrase of the bundled reverse index, worked out once (1.5 s)
         and kept in the cache folder: text never seen before then looks none of them up."""
-        key = sources_key(
-            [*reverse_sources(), wordfreq_path(), *glove_sources()],
-            REVERSE_FORMAT,
-            FACTS_FORMAT,
-            (MAX_PHRASE_WORDS, MIN_PPDB_ZIPF, MAX_ROGET_GROUP),
-        )
+        key = sources_key(glove_sources(), FACTS_FORMAT, ReverseIndex.bundled_key())
 
         def build() -> PhraseFacts:
             facts = cls()
