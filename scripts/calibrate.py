@@ -18,7 +18,8 @@ The same samples unspun are the negatives. Fits, in order, and writes `--out`:
 4. threshold the decision log-odds meeting a false-edit budget on clean samples, out of fold;
 5. document  P(document was spun) over DOCUMENT_FEATURES.
 
-    .venv/bin/python scripts/calibrate.py [--families moby,wordnet,...] [--out FILE] [--document-only]
+    .venv/bin/python scripts/calibrate.py [--families moby,wordnet,...] [--out FILE]
+        [--document-only]
 """
 
 from __future__ import annotations
