@@ -91,6 +91,16 @@ def test_the_cached_phrase_facts_are_those_worked_out_on_demand(analyzer):
     for name in ("zipf", "glove", "words", "spaced"):
         assert np.array_equal(getattr(stored, name), getattr(fresh, name)), name
     assert not np.isnan(PhraseFacts.bundled(lexicon).zipf).any()  # none left to look up
+    # A spaced phrase's stored unit vector is the one its words' vectors give.
+    phrase = lexicon.reverse.phrases.word
+    spaced = ids[stored.spaced]
+    assert len(spaced) > 100 and fresh.unit_rows is None
+    for at, row in zip(spaced.tolist(), stored.unit_rows[stored.spaced].tolist(), strict=True):
+        unit = lexicon.embeddings.unit(phrase(at))
+        if unit is None:
+            assert row == -1, phrase(at)
+        else:
+            assert np.array_equal(stored.units[row], unit), phrase(at)
 
 
 def test_the_context_cut_never_drops_a_profile_pair(analyzer, small_profile):
