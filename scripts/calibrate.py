@@ -19,7 +19,6 @@ The same samples unspun are the negatives. Fits, in order, and writes `--out`:
 5. document  P(document was spun) over DOCUMENT_FEATURES.
 
     .venv/bin/python scripts/calibrate.py [--families moby,wordnet,...] [--out FILE]
-        [--document-only]
 """
 
 from __future__ import annotations
@@ -204,41 +203,6 @@ def out_of_fold_threshold(
     return float(candidate)
 
 
-def fit_document(decoder, spun_docs: list[Document], clean_docs: list[Document]) -> LogisticModel:
-    """P(document was spun) over DOCUMENT_FEATURES; every slot already carries its decision
-    log-odds (`accept`)."""
-    rows = defaultdict(list)
-    for doc in [*spun_docs, *clean_docs]:
-        for name, value in decoder.evidence(doc).items():
-            rows[name].append(value)
-    doc_labels = np.array([1.0] * len(spun_docs) + [0.0] * len(clean_docs))
-    return LogisticModel.fit(
-        DOCUMENT_FEATURES,
-        {k: np.array(v) for k, v in rows.items()},
-        doc_labels,
-        fixed=DOCUMENT_FIXED,
-        l2=0.1,
-    )
-
-
-def refit_document(args, resources: Resources, spun: list[SpunText]) -> None:
-    """--document-only: the shipped channel and decoder models score the samples; only the
-    document model is fitted again (after a change to the evidence it weighs)."""
-    analyzer = Analyzer(resources)
-    spun_docs, clean_docs = [], []
-    for sample in track(spun, description="features"):
-        for text, docs in ((sample.spun, spun_docs), (sample.original, clean_docs)):
-            doc = analyzer.candidates(text)
-            resources.decoder.prepare(doc)
-            docs.append(doc)
-    document = fit_document(resources.decoder, spun_docs, clean_docs)
-    stored = json.loads(args.out.read_text(encoding="utf-8"))
-    stored["document"] = document.to_dict()
-    args.out.write_text(json.dumps(stored, indent=1) + "\n", encoding="utf-8")
-    bundle.cache_clear()
-    print(json.dumps({"document": document.to_dict()}, indent=1))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -259,11 +223,6 @@ def main() -> None:
         "benchmarks/quality.py measures on)",
     )
     parser.add_argument("--out", type=Path, default=weights_path(), help="weights file to write")
-    parser.add_argument(
-        "--document-only",
-        action="store_true",
-        help="keep the shipped channel, decoder and threshold; fit only the document model",
-    )
     args = parser.parse_args()
     try:
         families = tuple(Family(name.strip()) for name in args.families.split(","))
@@ -285,10 +244,6 @@ def main() -> None:
         f"families {', '.join(families)}"
     )
 
-    if args.document_only:
-        refit_document(args, resources, spun)
-        print(f"done in {time.time() - started:.0f} s")
-        return
     channel = fit_channel(resources, spun)
     lexicon.set_channel(channel)
 
@@ -314,8 +269,19 @@ def main() -> None:
         "false edits per 1,000 clean words"
     )
 
+    rows = defaultdict(list)
     decoder = dataclasses.replace(resources.decoder, models=models)
-    document = fit_document(decoder, spun_docs, clean_docs)
+    for doc in docs:  # every slot already carries its decision log-odds (`accept`)
+        for name, value in decoder.evidence(doc).items():
+            rows[name].append(value)
+    doc_labels = np.array([1.0] * len(spun_docs) + [0.0] * len(clean_docs))
+    document = LogisticModel.fit(
+        DOCUMENT_FEATURES,
+        {k: np.array(v) for k, v in rows.items()},
+        doc_labels,
+        fixed=DOCUMENT_FIXED,
+        l2=0.1,
+    )
 
     payload = {
         "channel": channel.to_dict(),

@@ -421,34 +421,3 @@ def test_a_profiles_prior_does_not_count_towards_the_spin_rate():
         doc.slots = [slot]
         assert estimate_rate(doc) == estimate_rate(doc, None) == float(sigmoid(2.0)) / 2
         assert estimate_rate(doc, occurrence) == float(sigmoid(expected)) / 2
-
-
-def test_the_verdict_counts_a_repeated_form_a_few_times_not_at_every_occurrence():
-    """A clean article repeats its topic word; a spinner swaps many word types. Ten likely
-    rewrites of one form weigh in the verdict as VERDICT_OCCURRENCES_PER_FORM do, ten of ten
-    different forms as ten; the decoder's own rate estimate still counts every occurrence."""
-    from unspin.decide import VERDICT_OCCURRENCES_PER_FORM, estimate_rate, verdict_rates
-    from unspin.document import Document, Slot
-    from unspin.logistic import sigmoid
-
-    def document(forms: list[str]) -> Document:
-        doc = Document(text="", tokens=[], sentences=[list(range(40))])
-        for position, form in enumerate(forms):
-            start = 2 * position
-            slot = Slot(0, start, start + 1, first=0, last=1, spun=form, originals=["x"])
-            slot.log_odds, slot.accept = np.array([3.0]), 1.0
-            doc.slots.append(slot)
-        return doc
-
-    mass = float(sigmoid(3.0))
-    topic = document(["data"] * 10)
-    spinner = document([f"form{i}" for i in range(10)])
-    cap = VERDICT_OCCURRENCES_PER_FORM
-    assert 1 <= cap < 10
-    assert verdict_rates(topic) == pytest.approx((cap * mass / 40, cap / 40))
-    assert verdict_rates(spinner) == pytest.approx((10 * mass / 40, 10 / 40))
-    assert (
-        estimate_rate(topic)
-        == pytest.approx(estimate_rate(spinner))
-        == pytest.approx(10 * mass / 40)
-    )

@@ -13,9 +13,8 @@ time every candidate is scored again with its restored neighbours on both sides.
 
 from __future__ import annotations
 
-import heapq
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -100,13 +99,6 @@ CONFIDENCE_FEATURES = (
 )
 CONFIDENCE_CLIP = (-5.0, 12.0)
 COHERENCE_WINDOW = 5
-# The verdict's rates count each spun form for at most this many occurrences (verdict_rates).
-# Chosen on fitting-split texts spun by the fitting families (60 Wikipedia samples, 80 Wikinews
-# articles; shipped models, no refit): false edits per 1,000 clean words Wikipedia / news,
-# uncapped 2.32 / 0.61, cap 3 0.71 / 0.24 (a trial of the rule counted 1: 0.59 / 0.24, 2: 0.61 /
-# 0.24, 5: 2.28 / 0.27); WER reduction on their spun copies 52.4% / 47.3% uncapped, 52.0% /
-# 47.3% at 3 (51.3% / 46.5% at 1); detection AUROC 0.984 / 0.975 -> 0.985 / 0.980.
-VERDICT_OCCURRENCES_PER_FORM = 3
 PROGRESS_EVERY = 200  # slots between progress calls while scoring
 BATCH_SLOTS = 2_000  # slots per batch of language-model lookups (bounds a long text's memory)
 TOPIC_WINDOW = 10
@@ -507,56 +499,17 @@ def estimate_rate(doc: Document, occurrence: LogisticModel | None = None) -> flo
     was spun, and counted in it lifted clean articles full of common words the profile lists
     to a spun verdict (and the lower rewrite bar that comes with it).
     """
-    masses = spun_masses(doc, occurrence)
-    return sum(mass for mass, _ in masses.values()) / max(doc.word_count, 1)
-
-
-def spun_masses(
-    doc: Document, occurrence: LogisticModel | None = None
-) -> dict[tuple[int, int], tuple[float, str]]:
-    """(sentence, word) -> the largest spun mass of a slot covering the word (shared out over
-    the slot's words) and that slot's spun form; profile prior left out as in estimate_rate."""
     weight = occurrence.weight("profile") if occurrence is not None and doc.profile else 0.0
-    best: dict[tuple[int, int], tuple[float, str]] = {}
+    best: dict[tuple[int, int], float] = {}
     for slot in doc.slots:
         if slot.log_odds is None or not len(slot.log_odds):
             continue
         log_odds = slot.log_odds - weight * slot.columns["profile"] if weight else slot.log_odds
-        p = spun_mass(log_odds) / (slot.end - slot.start)
+        p = spun_mass(log_odds)
         for position in range(slot.start, slot.end):
             key = (slot.sentence, position)
-            if key not in best or p > best[key][0]:
-                best[key] = (p, slot.spun)
-    return best
-
-
-def verdict_rates(doc: Document, occurrence: LogisticModel | None = None) -> tuple[float, float]:
-    """The spin rate and confident rate the document verdict weighs, each spun form counted
-    for at most VERDICT_OCCURRENCES_PER_FORM occurrences (its words as many times).
-
-    A spinner swaps many word types; a clean article repeats its topic word. Counted per
-    occurrence, 57 candidate rewrites of "data" in a clean 921-word article on data
-    warehouses made it "spun" (0.99), so that the lower bar and the dictionary learned from
-    the text rewrote all of them (99 false edits).
-    """
-    cap = VERDICT_OCCURRENCES_PER_FORM
-    by_form: dict[str, list[float]] = defaultdict(list)
-    for mass, form in spun_masses(doc, occurrence).values():
-        by_form[form].append(mass)
-    rate = sum(sum(heapq.nlargest(cap * _words(form), masses)) for form, masses in by_form.items())
-    confident: dict[tuple[int, int], str] = {}  # each word once, for the first slot over it
-    for slot in doc.slots:
-        if slot.accept > 0:
-            for position in range(slot.start, slot.end):
-                confident.setdefault((slot.sentence, position), slot.spun)
-    per_form = Counter(confident.values())
-    sure = sum(min(count, cap * _words(form)) for form, count in per_form.items())
-    words = max(doc.word_count, 1)
-    return rate / words, sure / words
-
-
-def _words(phrase: str) -> int:
-    return phrase.count(" ") + 1
+            best[key] = max(best.get(key, 0.0), p / (slot.end - slot.start))
+    return sum(best.values()) / max(doc.word_count, 1)
 
 
 NO_RUNNER_UP_MARGIN = 5.0  # a single candidate wins by this much
@@ -831,11 +784,14 @@ class Decoder:
         count = max(len(words), 1)
         fit, counted = context_fit(self.lm, words)
         known = [w for w in words if self.lm.known(w)]
-        rate, confident_rate = verdict_rates(doc, self.models.occurrence)
+        confident: set[tuple[int, int]] = set()
+        for slot in doc.slots:
+            if slot.accept > 0:
+                confident.update((slot.sentence, p) for p in range(slot.start, slot.end))
         lexicon = self.lexicon
         return {
-            "rate": rate,
-            "confident_rate": confident_rate,
+            "rate": doc.spin_rate,
+            "confident_rate": len(confident) / count,
             "context_fit": fit / max(counted, 1),
             "rare_rate": sum(1 for w in known if lexicon.zipf(w) < 3.5) / max(len(known), 1),
             "coherence": coherence(words, lexicon),
