@@ -81,6 +81,21 @@ def test_the_general_models_neighbour_fits_are_its_windows(analyzer):
     assert said > told
 
 
+def test_the_cached_word_forms_are_those_lemminflect_gives(analyzer):
+    """Ranking asks for every candidate's lemmas; for the words of the bundled index they come
+    from the cache folder and must be what lemminflect says, and other words still get theirs."""
+    from unspin.lexicon import FormsTable, word_forms
+
+    lexicon = analyzer.lexicon
+    table = FormsTable.bundled(lexicon.reverse)
+    words = table.trie.keys()[::50]
+    assert len(words) > 1_000
+    assert all(table.get(word) == word_forms(word) for word in words)
+    assert table.get("mentioned") == (("mention", "VBD"),) == word_forms("mentioned")
+    assert table.get("unspinnable") is None and lexicon.forms("unspinnable") == ()
+    assert ("forest", "NNS") in lexicon.forms("forests") == word_forms("forests")
+
+
 def test_the_cached_phrase_facts_are_those_worked_out_on_demand(analyzer):
     """Ranking reads every original's Zipf frequency, GloVe row and length; for the bundled
     index they come from the cache folder, and must be what looking each one up gives."""

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+import marisa_trie
 import numpy as np
 from lemminflect import getAllInflections, getAllLemmas, getInflection
 
@@ -429,6 +430,7 @@ def build_reverse(
 
 
 REVERSE_FORMAT = 3  # 2: the phrases as a Vocabulary; 3: Roget members without stray spaces
+FORMS_FORMAT = 1  # FormsTable.bundled
 FACTS_FORMAT = 2  # PhraseFacts.bundled; 2: with the spaced phrases' unit vectors
 
 
@@ -688,6 +690,69 @@ class PhraseFacts:
         )
 
 
+def word_forms(word: str) -> tuple[tuple[str, str], ...]:
+    """(lemma, Penn tag) pairs that produce `word` (lemminflect), the word itself left out."""
+    found: list[tuple[str, str]] = []
+    for lemmas in getAllLemmas(word).values():
+        for lemma in lemmas:
+            if lemma == word:
+                continue
+            for tag, surfaces in getAllInflections(lemma).items():
+                if word in surfaces and (lemma, tag) not in found:
+                    found.append((lemma, tag))
+    return tuple(found)
+
+
+class FormsTable:
+    """`word_forms` of every word of the bundled reverse index's phrases, worked out once and
+    kept in the cache folder (a marisa trie, memory-mapped).
+
+    Each candidate original's lemmas are needed to tell it from another form of the spun word,
+    and lemminflect deep-copies its tables on every call: a quarter of ranking a word's
+    originals the first time it is seen.
+    """
+
+    def __init__(self, trie: marisa_trie.BytesTrie) -> None:
+        self.trie = trie
+
+    def get(self, word: str) -> tuple[tuple[str, str], ...] | None:
+        """The word's forms, or None for a word the table does not hold."""
+        values = self.trie.get(word)
+        if values is None:
+            return None
+        text = values[0].decode("utf-8")
+        return tuple(tuple(line.split("\t")) for line in text.split("\n")) if text else ()
+
+    @classmethod
+    def bundled(cls, reverse: ReverseIndex) -> FormsTable:
+        key = sources_key([], FORMS_FORMAT, lemminflect_version(), ReverseIndex.bundled_key())
+
+        def build() -> FormsTable:
+            phrase = reverse.phrases.word
+            words = {w for at in range(len(reverse.phrases)) for w in phrase(at).split()}
+            encoded = (
+                (word, "\n".join(f"{lemma}\t{tag}" for lemma, tag in word_forms(word)))
+                for word in sorted(words)
+            )
+            return cls(marisa_trie.BytesTrie((w, text.encode("utf-8")) for w, text in encoded))
+
+        def write(table: FormsTable, folder: Path) -> None:
+            table.trie.save(str(folder / "forms.marisa"))
+
+        def read(folder: Path) -> FormsTable:
+            trie = marisa_trie.BytesTrie()
+            trie.mmap(str(folder / "forms.marisa"))
+            return cls(trie)
+
+        return cached("word-forms", key, build, write, read)
+
+
+def lemminflect_version() -> str:
+    from importlib.metadata import version
+
+    return version("lemminflect")
+
+
 @dataclass
 class Lexicon:
     """Reverse thesaurus plus the word-form helpers needed to use it on inflected text."""
@@ -710,6 +775,7 @@ class Lexicon:
     )
     _zipf_cache: dict[str, float] = field(default_factory=BoundedCache, repr=False)
     _facts: PhraseFacts = field(default_factory=PhraseFacts, repr=False)
+    _forms_table: FormsTable | None = field(default=None, repr=False)
 
     @classmethod
     def load(
@@ -739,6 +805,7 @@ class Lexicon:
         )
         if tortured_pairs is None:
             lexicon._facts = PhraseFacts.bundled(lexicon)
+            lexicon._forms_table = FormsTable.bundled(index)
         return lexicon
 
     def zipf(self, word: str) -> float:
@@ -751,15 +818,10 @@ class Lexicon:
         cached = self._forms_cache.get(word)
         if cached is not None:
             return cached
-        found: list[tuple[str, str]] = []
-        for lemmas in getAllLemmas(word).values():
-            for lemma in lemmas:
-                if lemma == word:
-                    continue
-                for tag, surfaces in getAllInflections(lemma).items():
-                    if word in surfaces and (lemma, tag) not in found:
-                        found.append((lemma, tag))
-        self._forms_cache[word] = result = tuple(found)
+        result = self._forms_table.get(word) if self._forms_table is not None else None
+        if result is None:
+            result = word_forms(word)
+        self._forms_cache[word] = result
         return result
 
     def lemmas(self, phrase: str) -> frozenset[str]:
