@@ -628,10 +628,11 @@ class PhraseFacts:
             facts = cls()
             facts.of(np.arange(len(lexicon.reverse.phrases)), lexicon)
             phrase, unit = lexicon.reverse.phrases.word, lexicon.embeddings.unit
-            vectors = [unit(phrase(at)) for at in np.flatnonzero(facts.spaced).tolist()]
+            spaced = np.flatnonzero(facts.spaced)
+            vectors = [unit(phrase(at)) for at in spaced.tolist()]
             facts.unit_rows = np.full(len(facts.spaced), -1, dtype=np.int32)
             have = [i for i, vector in enumerate(vectors) if vector is not None]
-            facts.unit_rows[np.flatnonzero(facts.spaced)[have]] = np.arange(len(have))
+            facts.unit_rows[spaced[have]] = np.arange(len(have))
             dimension = lexicon.embeddings.matrix.shape[1]
             facts.units = np.array([vectors[i] for i in have], dtype=np.float32).reshape(
                 len(have), dimension
