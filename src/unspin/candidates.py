@@ -20,7 +20,7 @@ from unspin.lexicon import (
     tortured_pairs_path,
 )
 from unspin.model import Candidate, Token
-from unspin.score import ContextModel
+from unspin.score import BATCH_SLOTS, ContextModel
 from unspin.tokenize import is_word
 
 
@@ -120,7 +120,6 @@ def propose(
     return [slot for _, slot in sorted(slots.items()) if slot.originals]
 
 
-CUT_BATCH = 2_000  # slots per batch of lookups: bounds a long text's memory
 # A known term's word may stand for any of this many originals of the spun word, by the channel
 # model alone (the term's own words are the context that matters).
 TERM_WORD_ORIGINALS = 24
@@ -138,8 +137,8 @@ def cut_by_context(doc: Document, lm: ContextModel, keep: int, weight: float) ->
     """
     tokens = doc.tokens
     crowded = [slot for slot in doc.slots if slot.sources.count("thesaurus") > keep]
-    for at in range(0, len(crowded), CUT_BATCH):
-        batch = crowded[at : at + CUT_BATCH]
+    for at in range(0, len(crowded), BATCH_SLOTS):
+        batch = crowded[at : at + BATCH_SLOTS]
         queries = []
         for slot in batch:
             words = doc.sentences[slot.sentence]

@@ -23,7 +23,15 @@ import numpy as np
 from unspin.document import Decision, Document, Slot
 from unspin.lexicon import Lexicon
 from unspin.logistic import LogisticModel, logit, sigmoid
-from unspin.score import END, START, ContextModel, collocation, context_fit, pair_values
+from unspin.score import (
+    BATCH_SLOTS,
+    END,
+    START,
+    ContextModel,
+    collocation,
+    context_fit,
+    pair_values,
+)
 
 CONTEXT_FEATURES = (
     "lm_gain",  # LM log-prob of the window with the candidate minus with the spun words
@@ -100,7 +108,6 @@ CONFIDENCE_FEATURES = (
 CONFIDENCE_CLIP = (-5.0, 12.0)
 COHERENCE_WINDOW = 5
 PROGRESS_EVERY = 200  # slots between progress calls while scoring
-BATCH_SLOTS = 2_000  # slots per batch of language-model lookups (bounds a long text's memory)
 TOPIC_WINDOW = 10
 
 

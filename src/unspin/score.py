@@ -19,6 +19,9 @@ import pocketsphinx
 
 from unspin.wordtable import PairTable
 
+# Slots per batch of language-model lookups, in every stage that asks for a whole document's:
+# bounds a long text's memory.
+BATCH_SLOTS = 2_000
 LOG_BASE = math.log(1.0001)  # pocketsphinx scores are logs in base 1.0001
 UNKNOWN_LOGP = -12.0  # unknown words cost the same on both sides of a comparison
 START, END = "<s>", "</s>"
