@@ -194,7 +194,9 @@ def test_a_firm_phrase_of_clean_english_is_not_read_as_a_tortured_term(analyzer)
     )
     assert cohesion(analyzer.lm, ["nations"]) == 0.0
     text = "The refugee agency was founded by the United Nations in 1950."
-    unchecked = Analyzer(analyzer.resources, Config(term_max_cohesion=math.inf))
+    unchecked = Analyzer(
+        analyzer.resources, Config(term_max_cohesion=math.inf, term_skip_common_pairs=False)
+    )
 
     def term_rewrites(of: Analyzer) -> set[tuple[str, str]]:
         doc = of.candidates(text)
@@ -207,6 +209,30 @@ def test_a_firm_phrase_of_clean_english_is_not_read_as_a_tortured_term(analyzer)
 
     assert ("united nations", "united states") in term_rewrites(unchecked)
     assert ("united nations", "united states") not in term_rewrites(analyzer)
+
+
+def test_a_common_english_word_pair_is_not_read_as_a_tortured_term(analyzer):
+    # "serious condition" is a known term (the PPS train split); "critical condition" a
+    # plain news phrase, too loosely held together for the cohesion check alone.
+    text = "The man was taken to hospital, where he was listed in critical condition."
+    assert cohesion(analyzer.lm, ["critical", "condition"]) < analyzer.config.term_max_cohesion
+    unchecked = Analyzer(analyzer.resources, Config(term_skip_common_pairs=False))
+
+    def term_originals(of: Analyzer) -> set[str]:
+        doc = of.candidates(text)
+        return {
+            original
+            for slot in doc.slots
+            if slot.spun == "critical condition"
+            for original, source in zip(slot.originals, slot.sources, strict=True)
+            if source == "term"
+        }
+
+    assert "serious condition" in term_originals(unchecked)
+    assert not term_originals(analyzer)
+    assert analyzer.firm_phrase("critical condition")
+    assert not analyzer.firm_phrase("profound learning")
+    assert not analyzer.firm_phrase("information stockroom")
 
 
 def test_misfiring_fingerprint_rules_are_screened_out():
