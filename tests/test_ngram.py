@@ -81,6 +81,13 @@ def test_windows_are_sums_of_word_probabilities(tmp_path: Path) -> None:
     )
 
 
+def test_seen_pair_tells_the_word_pairs_of_the_training_text(tmp_path: Path) -> None:
+    model = build([s.split() for s in TOY], tmp_path, 3, [1, 1, 2])
+    assert model.seen_pair("the", "cat") and model.seen_pair("sat", "on")
+    assert not model.seen_pair("cat", "the")  # both words known, never in that order
+    assert not model.seen_pair("the", "zebra")  # an unknown word
+
+
 def test_heldout_news_rule_is_stable() -> None:
     assert corpora.is_heldout_news("wikinews-0000") == (
         int(__import__("hashlib").sha256(b"wikinews-0000").hexdigest(), 16) % 4 == 0

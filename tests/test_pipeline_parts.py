@@ -231,8 +231,10 @@ def test_a_common_english_word_pair_is_not_read_as_a_tortured_term(analyzer):
     assert "serious condition" in term_originals(unchecked)
     assert not term_originals(analyzer)
     assert analyzer.firm_phrase("critical condition")
-    assert not analyzer.firm_phrase("profound learning")
+    assert not analyzer.firm_phrase("counterfeit consciousness")
     assert not analyzer.firm_phrase("information stockroom")
+    assert analyzer.resources.bigrams.get("health emergency", 0.0) == 0.0
+    assert analyzer.firm_phrase("health emergency")  # in the language model's text only
 
 
 def test_misfiring_fingerprint_rules_are_screened_out():

@@ -265,6 +265,15 @@ class NgramModel:
         """Natural-log P(word | history); history is most-recent-last, any length."""
         return float(self.logp_many([word], [history])[0])
 
+    def seen_pair(self, first: str, second: str) -> bool:
+        """Whether the two words follow each other somewhere in the training text (every
+        bigram seen is stored: the model prunes only its higher orders)."""
+        first_id, second_id = self.vocabulary.get(first, -1), self.vocabulary.get(second, -1)
+        if self.order < 2 or first_id < 0 or second_id < 0:
+            return False
+        found = _find(self.keys[1], np.array([first_id]), np.array([second_id]), len(self.words))
+        return bool(found[0] >= 0)
+
     # ------------------------------------------------------------------ batched queries
 
     def _reset_at_marks(self, rows: np.ndarray) -> np.ndarray:

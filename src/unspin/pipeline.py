@@ -216,20 +216,21 @@ class Analyzer:
     def firm_phrase(self, phrase: str) -> bool:
         """Whether clean English holds these words together more firmly than
         Config.term_max_cohesion (unspin.score.cohesion under our language model), or are
-        two words among its most frequent bigrams (Config.term_skip_common_pairs).
+        two words that clean English uses together (Config.term_skip_common_pairs).
 
-        A word pair that common is English, not a paper mill's ("critical condition" read as
-        a tortured "serious condition"). Longer windows are left to cohesion: most hold a pair
-        as common as "of the".
+        A word pair that Wikipedia writes is English, not a paper mill's ("critical
+        condition" read as a tortured "serious condition"). Longer windows are left to
+        cohesion: most hold a pair as common as "of the".
         """
         words = phrase.split()
         if cohesion(self.lm, words) > self.config.term_max_cohesion:
             return True
-        return (
-            self.config.term_skip_common_pairs
-            and len(words) == 2
-            and self.resources.bigrams.get(phrase, 0.0) > 0
-        )
+        if not self.config.term_skip_common_pairs or len(words) != 2:
+            return False
+        if self.resources.bigrams.get(phrase, 0.0) > 0:
+            return True
+        seen_pair = getattr(self.lm, "seen_pair", None)
+        return seen_pair is not None and seen_pair(*words)
 
     def report(self, doc: Document) -> Report:
         """The render stage: spans, restored text and verdict of an analysed document."""
