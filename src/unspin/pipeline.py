@@ -227,10 +227,7 @@ class Analyzer:
             return True
         if not self.config.term_skip_common_pairs or len(words) != 2:
             return False
-        if self.resources.bigrams.get(phrase, 0.0) > 0:
-            return True
-        seen_pair = getattr(self.lm, "seen_pair", None)
-        return seen_pair is not None and seen_pair(*words)
+        return self.resources.bigrams.get(phrase, 0.0) > 0 or self.lm.seen_pair(*words)
 
     def report(self, doc: Document) -> Report:
         """The render stage: spans, restored text and verdict of an analysed document."""

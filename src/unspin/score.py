@@ -50,6 +50,8 @@ class ContextModel(Protocol):
 
     def unigram(self, word: str) -> float: ...
 
+    def seen_pair(self, first: str, second: str) -> bool: ...
+
     def logp_many(self, words: Sequence[str], histories: Sequence[Sequence[str]]) -> np.ndarray: ...
 
     def windows_many(
@@ -161,6 +163,10 @@ class LanguageModel:
 
     def known(self, word: str) -> bool:
         return word in self.vocabulary
+
+    def seen_pair(self, first: str, second: str) -> bool:
+        """Always False: the binary model's API cannot list or test its bigrams."""
+        return False
 
     def logp(self, word: str, history: Sequence[str]) -> float:
         """log P(word | the last two words of history); history is most-recent-last."""
