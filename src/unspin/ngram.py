@@ -266,8 +266,8 @@ class NgramModel:
         return float(self.logp_many([word], [history])[0])
 
     def seen_pair(self, first: str, second: str) -> bool:
-        """Whether the two words follow each other somewhere in the training text (every
-        bigram seen is stored: the model prunes only its higher orders)."""
+        """Whether the two words follow each other in the training text, as far as the model
+        kept its bigrams (the bundled one keeps every bigram it saw: --min-counts 1,1,...)."""
         first_id, second_id = self.vocabulary.get(first, -1), self.vocabulary.get(second, -1)
         if self.order < 2 or first_id < 0 or second_id < 0:
             return False
