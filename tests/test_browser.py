@@ -196,6 +196,11 @@ def test_real_pipeline_highlights_a_known_tortured_phrase(browser):
         cards = {mark.text: hover_card_for(browser, mark) for mark in marks}
         assert "profound learning" in cards, f"highlighted: {list(cards)}"
         assert "deep learning" in cards["profound learning"]
+        # 12 words: too short for a document verdict, and the page does not pretend to one
+        assert browser.find_element(By.ID, "verdict").text == "no verdict (see the note below)"
+        assert browser.find_element(By.ID, "score-value").text == "–"
+        assert browser.find_element(By.ID, "score-meter").get_attribute("value") == "0"
+        assert "too short to judge" in browser.find_element(By.ID, "notes").text
         save_screenshot(browser, "results-real-pipeline")
 
 

@@ -239,6 +239,32 @@ def test_check_exit_codes(tmp_path, fake_analyzer, text, code):
     assert run("check", "--json", str(path)).exit_code == code
 
 
+def test_check_gives_no_verdict_and_says_why_for_a_text_too_short_to_judge(
+    tmp_path, fake_analyzer, monkeypatch
+):
+    from unspin.model import Report
+
+    def unjudged(text: str, **_options) -> Report:
+        return Report(
+            text,
+            (),
+            0.99,
+            text,
+            len(text.split()),
+            notes=("too short to judge: 3 words",),
+            judged=False,
+        )
+
+    monkeypatch.setattr(fake_analyzer, "analyze", unjudged)
+    path = tmp_path / "short.txt"
+    path.write_text("Three words here.")
+    result = run("check", str(path))
+    assert result.exit_code == 0
+    assert result.stdout.startswith("no verdict, 0 spun spans in 3 words")
+    assert "spin score" not in result.stdout and "not spun" not in result.stdout
+    assert "note: too short to judge: 3 words" in result.stdout
+
+
 def test_non_english_text_is_out_of_scope_not_clean(tmp_path, fake_analyzer):
     path = tmp_path / "de.txt"
     path.write_text(GERMAN)

@@ -341,11 +341,17 @@ def check_command(
     if as_json:
         raise typer.Exit(code)
     console = Console()
-    verdict = "[bold red]spun[/]" if report.is_spun else "[bold green]not spun[/]"
+    if report.judged:
+        verdict = "[bold red]spun[/]" if report.is_spun else "[bold green]not spun[/]"
+        verdict += f": spin score {report.spin_score:.2f}"
+    else:  # too short, or not English: a score printed beside "not spun" would mislead
+        verdict = "[bold yellow]no verdict[/]"
     console.print(
-        f"{verdict}: spin score {report.spin_score:.2f}, {len(report.spans)} spun spans "
-        f"in {report.word_count:,} words ({report.fingerprint_hits} known tortured phrases)"
+        f"{verdict}, {len(report.spans)} spun spans in {report.word_count:,} words "
+        f"({report.fingerprint_hits} known tortured phrases)"
     )
+    for note in report.notes:
+        console.print(f"note: {note}", markup=False, highlight=False)
     if report.spans:
         table = Table("chars", "spun text", "proposed original", "confidence", "source")
         for span in report.spans:

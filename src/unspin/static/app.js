@@ -181,11 +181,16 @@ function showError(message) {
 function showReport(report) {
   currentReport = report;
   const score = Number(report.spin_score) || 0;
-  ui.meter.value = score;
-  ui.scoreValue.textContent = score.toFixed(2);
+  // No verdict (too short to judge): a full meter beside "no verdict" would mislead.
+  const judged = report.judged !== false;
+  ui.meter.value = judged ? score : 0;
+  ui.scoreValue.textContent = judged ? score.toFixed(2) : "–";
   if (report.language) {
     // unspin knows English only: "not spun" would be a false reassurance.
     ui.verdict.textContent = `not English (${report.language}): unspin handles English only`;
+    ui.verdict.className = "verdict unknown";
+  } else if (!judged) {
+    ui.verdict.textContent = "no verdict (see the note below)";
     ui.verdict.className = "verdict unknown";
   } else {
     ui.verdict.textContent = report.is_spun ? "likely spun" : "no strong sign of spinning";
