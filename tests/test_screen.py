@@ -115,6 +115,8 @@ def test_one_row_per_document_with_errors_for_bad_ones(corpus, tmp_path) -> None
     report = analyze(SPUN)
     assert spun_row["spin_score"] == report.spin_score
     assert spun_row["is_spun"] == report.is_spun
+    assert spun_row["judged"] == report.judged
+    assert json.loads(spun_row["notes"]) == list(report.notes)
     assert spun_row["restored"] == report.restored
     expected_spans = json.loads(json.dumps([asdict(span) for span in report.spans]))
     assert json.loads(spun_row["spans"]) == expected_spans
@@ -137,6 +139,21 @@ def test_resumed_run_skips_done_documents_and_loses_none(corpus, tmp_path, analy
     ids = [row["id"] for row in read_rows(out)]
     assert Counter(ids) == Counter(set(expected))
     assert set(analysed_ids) == set(expected) and max(analysed_ids.values()) == 1
+
+
+def test_a_run_begun_before_the_verdict_columns_resumes_and_merges(corpus, tmp_path) -> None:
+    root, expected = corpus
+    out = tmp_path / "results.parquet"
+    half = len(expected) // 2
+    screen([root], out, options(limit=half))
+    for part in work_dir_for(out).glob("part-*.parquet"):  # as the version before wrote them
+        pq.write_table(pq.read_table(part).drop_columns(["judged", "notes"]), part)
+    assert screen([root], out, options()).complete
+    rows = read_rows(out)
+    assert Counter(row["id"] for row in rows) == Counter(set(expected))
+    answered = [row for row in rows if row["error"] is None]
+    assert any(row["judged"] is None for row in answered)  # the old parts: unknown
+    assert any(row["judged"] is not None for row in answered)  # the resumed half
 
 
 def test_crash_mid_run_then_resume(corpus, tmp_path, analysed_ids) -> None:

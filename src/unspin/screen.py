@@ -49,6 +49,10 @@ RESULT_SCHEMA = pa.schema(
         ("spans", pa.string()),  # JSON list of Span dicts
         ("restored", pa.string()),
         ("error", pa.string()),
+        # False: no verdict (too short to judge), so is_spun False does not mean clean; parts
+        # written before these two columns existed read them as null, and merge.
+        ("judged", pa.bool_()),
+        ("notes", pa.string()),  # JSON list of the report's notes
     ]
 )
 ENGINES = ("local", "dask")
@@ -107,6 +111,8 @@ def _error_row(document: Document, error: str) -> dict:
         "spans": None,
         "restored": None,
         "error": error,
+        "judged": None,
+        "notes": None,
     }
 
 
@@ -146,6 +152,8 @@ def analyze_batch(
                 "spans": json.dumps(spans, ensure_ascii=False),
                 "restored": report.restored,
                 "error": None,
+                "judged": report.judged,
+                "notes": json.dumps(list(report.notes), ensure_ascii=False),
             }
         )
     return rows
