@@ -211,6 +211,26 @@ def test_a_firm_phrase_of_clean_english_is_not_read_as_a_tortured_term(analyzer)
     assert ("united nations", "united states") not in term_rewrites(analyzer)
 
 
+def test_a_sentence_too_short_to_judge_keeps_its_wordy_phrases(analyzer):
+    text = "The council raised taxes in an effort to balance the budget."
+    shortening = Analyzer(analyzer.resources, Config(shorten_phrases_without_verdict=True))
+    assert [(s.text, s.original) for s in shortening.analyze(text).spans] == [
+        ("in an effort to", "to")
+    ]
+    report = analyzer.analyze(text)
+    assert not report.judged and report.spans == ()
+    # with a verdict the same rewrite is still made: the article below is judged spun
+    spun = (
+        "The council raised taxes in an effort to balance the budget. Officials mentioned "
+        "that individuals would pay extra, and the minister advised reporters that the "
+        "strategy would be reviewed earlier than the vote. The White Home mentioned on "
+        "Tuesday that extra individuals can be evacuated earlier than the storm."
+    )
+    judged = analyzer.analyze(spun)
+    assert judged.judged and judged.is_spun
+    assert ("in an effort to", "to") in [(s.text, s.original) for s in judged.spans]
+
+
 def test_a_common_english_word_pair_is_not_read_as_a_tortured_term(analyzer):
     # "serious condition" is a known term (the PPS train split); "critical condition" a
     # plain news phrase, too loosely held together for the cohesion check alone.

@@ -174,6 +174,8 @@ class Analyzer:
         self.resources.decoder.settle(
             doc, threshold, self.config.rescoring_passes, self.config.profile_replace_rate
         )
+        if verdict is None and not self.config.shorten_phrases_without_verdict:
+            doc.decisions = [d for d in doc.decisions if not _shortens_a_phrase(d)]
 
     def candidates(
         self, text: str, profile: ProfileLike | None = None, progress: Progress | None = None
@@ -338,3 +340,13 @@ def analyze(
     `progress(done_words, total_words)` is called as long documents are worked through.
     """
     return default_analyzer().analyze(text, profile, progress)
+
+
+def _shortens_a_phrase(decision: Decision) -> bool:
+    """A thesaurus rewrite of a phrase into fewer words ("in an effort to" -> "to")."""
+    slot = decision.slot
+    return (
+        decision.source == "thesaurus"
+        and slot.end - slot.start > 1
+        and len(decision.original.split()) < slot.end - slot.start
+    )
