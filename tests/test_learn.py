@@ -20,6 +20,7 @@ from unspin.learn import (
     PAIR_FEATURES,
     CorpusEvidence,
     PairEvidence,
+    PairStage,
     assign,
     learn_profile,
     pair_model,
@@ -95,6 +96,32 @@ def test_one_original_per_spun_form_and_one_spun_form_per_original(evidence):
     said = max((s for s in ranked if s.spun == "mentioned"), key=lambda s: s.confidence)
     assert said.original == "said"
     assert said.features["left_share"] == 0.0  # "said" itself is gone from the spun corpus
+
+
+def test_stages_say_where_each_dictionary_pair_is_lost(evidence, analyzer):
+    stages = evidence.stages(
+        [
+            ("mentioned", "said"),  # the spinner's pair, learned
+            ("mentioned", "stated"),  # a candidate, but "mentioned" went to "said"
+            ("mentioned", "zebra"),  # no resource links them
+            ("flabbergasted", "surprised"),  # not in the corpus
+        ]
+    )
+    assert list(stages.values()) == [
+        PairStage.LEARNED,
+        PairStage.OTHER_CHOSEN,
+        PairStage.NOT_CANDIDATE,
+        PairStage.UNSEEN,
+    ]
+    # A pair the assignment chose but a higher bar would not keep.
+    confidence = {(s.spun, s.original): s.confidence for s in evidence.scores()}
+    bar = confidence[("mentioned", "said")] + 1e-6
+    assert evidence.stages([("mentioned", "said")], min_confidence=bar) == {
+        ("mentioned", "said"): PairStage.LOW_CONFIDENCE
+    }
+    once = CorpusEvidence(analyzer)
+    once.add(spin(SENTENCES[0]))  # "individuals" once: too rare to pair
+    assert once.stages([("individuals", "people")]) == {("individuals", "people"): PairStage.RARE}
 
 
 def test_clean_text_teaches_little(analyzer):

@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 
 import numpy as np
 
@@ -98,6 +99,20 @@ class PairScore:
     count: int  # occurrences of the spun form in the corpus
     features: dict[str, float]
     confidence: float = 0.0
+
+
+class PairStage(StrEnum):
+    """How far a pair of a spinner's dictionary gets in learning, in pipeline order: the
+    spun form is seen and repeated, the original is among its candidates, the one-to-one
+    assignment picks the pair, and its confidence clears the bar. Measures where the pairs a
+    profile misses are lost (benchmarks/profiles.py)."""
+
+    UNSEEN = "spun form never a slot"
+    RARE = "spun form too rare"
+    NOT_CANDIDATE = "original not a candidate"
+    OTHER_CHOSEN = "another pair chosen"
+    LOW_CONFIDENCE = "below the confidence bar"
+    LEARNED = "learned"
 
 
 @dataclass
@@ -254,6 +269,30 @@ class CorpusEvidence:
             or f"learned from {self.documents:,} documents ({self.total_words:,} words)",
             created=datetime.now(UTC).replace(microsecond=0).isoformat(),
         )
+
+    def stages(
+        self,
+        pairs: Iterable[tuple[str, str]],
+        min_count: int = MIN_COUNT,
+        min_confidence: float = MIN_CONFIDENCE,
+    ) -> dict[tuple[str, str], PairStage]:
+        """The stage each (spun form, original) pair reaches, as `profile` would learn them."""
+        scores = self.scores(min_count)
+        scored = {(s.spun, s.original) for s in scores}
+        chosen = {(s.spun, s.original): s.confidence for s in assign(scores)}
+
+        def stage(pair: tuple[str, str]) -> PairStage:
+            if pair in chosen:
+                learned = chosen[pair] >= min_confidence
+                return PairStage.LEARNED if learned else PairStage.LOW_CONFIDENCE
+            if pair in scored:
+                return PairStage.OTHER_CHOSEN
+            count = self.spun_counts[pair[0]]
+            if count == 0:
+                return PairStage.UNSEEN
+            return PairStage.RARE if count < min_count else PairStage.NOT_CANDIDATE
+
+        return {pair: stage(pair) for pair in pairs}
 
 
 def assign(scores: Iterable[PairScore]) -> list[PairScore]:
