@@ -78,7 +78,8 @@ class Row:
     name: str
     concurrency: int
     requests: int
-    errors: int
+    refused: int  # 429: every analysis slot taken for longer than the server's queue wait
+    errors: int  # any other answer but 200
     seconds: float
     requests_per_s: float
     p50_ms: float
@@ -118,12 +119,12 @@ def measure(
     name: str, send: Callable[[httpx.Client], httpx.Response], requests: int, concurrency: int
 ) -> Row:
     latencies: list[float] = []
-    errors = 0
+    errors = refused = 0
     remaining = requests
     lock = threading.Lock()
 
     def worker() -> None:
-        nonlocal remaining, errors
+        nonlocal remaining, errors, refused
         with httpx.Client(timeout=120) as client:
             while True:
                 with lock:
@@ -135,7 +136,8 @@ def measure(
                 elapsed = time.perf_counter() - began
                 with lock:
                     latencies.append(elapsed)
-                    errors += response.status_code != 200
+                    refused += response.status_code == 429
+                    errors += response.status_code not in (200, 429)
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     began = time.perf_counter()
@@ -149,6 +151,7 @@ def measure(
         name=name,
         concurrency=concurrency,
         requests=requests,
+        refused=refused,
         errors=errors,
         seconds=round(seconds, 3),
         requests_per_s=round(requests / seconds, 1),
@@ -202,11 +205,11 @@ def main() -> None:
 
     table = Table(title=f"unspin serve on loopback, {report['word_count']}-word article")
     table.add_column("endpoint", no_wrap=True)
-    for column in ("conc.", "requests", "errors", "req/s", "p50 ms", "p95 ms", "max ms"):
+    for column in ("conc.", "requests", "refused", "errors", "req/s", "p50 ms", "p95 ms", "max ms"):
         table.add_column(column, justify="right")
     for row in rows:
         table.add_row(
-            row.name, str(row.concurrency), str(row.requests), str(row.errors),
+            row.name, str(row.concurrency), str(row.requests), str(row.refused), str(row.errors),
             f"{row.requests_per_s:.1f}", f"{row.p50_ms:.1f}", f"{row.p95_ms:.1f}",
             f"{row.max_ms:.1f}",
         )  # fmt: skip

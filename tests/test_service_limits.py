@@ -57,7 +57,7 @@ def test_an_analysis_past_the_time_limit_gets_a_504_and_is_stopped():
 
 def test_work_that_cannot_be_interrupted_keeps_its_slot_until_it_ends():
     analyzer = SlowAnalyzerWithoutHook(seconds=1.5)
-    limits = ServiceLimits(timeout=0.3, max_concurrent=1)
+    limits = ServiceLimits(timeout=0.3, max_concurrent=1, queue_wait=0)
     client = TestClient(create_app(analyzer, limits=limits))
     assert_error(client.post("/v1/analyze", json={"text": "hello"}), 504, "timeout")
     busy = client.post("/v1/analyze", json={"text": "hello"})
@@ -72,7 +72,8 @@ def test_work_that_cannot_be_interrupted_keeps_its_slot_until_it_ends():
 
 def test_requests_beyond_the_cap_get_429_with_retry_after_and_healthz_still_answers():
     analyzer = BlockingAnalyzer()
-    client = TestClient(create_app(analyzer, limits=ServiceLimits(max_concurrent=1)))
+    limits = ServiceLimits(max_concurrent=1, queue_wait=0.3)
+    client = TestClient(create_app(analyzer, limits=limits))
     first: dict = {}
     worker = threading.Thread(
         target=lambda: first.update(response=client.post("/v1/analyze", json={"text": "one"}))
@@ -80,7 +81,9 @@ def test_requests_beyond_the_cap_get_429_with_retry_after_and_healthz_still_answ
     worker.start()
     try:
         assert analyzer.running.acquire(timeout=10)
+        started = time.monotonic()
         refused = client.post("/v1/restore", json={"text": "two"})
+        assert time.monotonic() - started >= 0.3  # it waited for a slot first
         assert_error(refused, 429, "busy")
         assert int(refused.headers["retry-after"]) > 0
         started = time.monotonic()
@@ -92,12 +95,45 @@ def test_requests_beyond_the_cap_get_429_with_retry_after_and_healthz_still_answ
     assert first["response"].status_code == 200
 
 
+def test_a_request_beyond_the_cap_waits_for_a_free_slot():
+    analyzer = BlockingAnalyzer()
+    limits = ServiceLimits(max_concurrent=1, queue_wait=30)
+    client = TestClient(create_app(analyzer, limits=limits))
+    answers: dict = {}
+
+    def post(name: str) -> None:
+        answers[name] = client.post("/v1/analyze", json={"text": name})
+
+    first = threading.Thread(target=post, args=("one",))
+    first.start()
+    assert analyzer.running.acquire(timeout=10)
+    second = threading.Thread(target=post, args=("two",))
+    second.start()
+    time.sleep(0.5)
+    assert "two" not in answers  # still waiting: the only slot is taken
+    analyzer.release.set()
+    first.join(10)
+    second.join(10)
+    assert answers["one"].status_code == 200
+    assert answers["two"].status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [({"max_concurrent": 0}, "max_concurrent"), ({"queue_wait": -1}, "queue_wait")],
+)
+def test_limits_that_cannot_work_are_refused(changes, message):
+    with pytest.raises(ValueError, match=message):
+        ServiceLimits(**changes)
+
+
 def test_limits_are_published_for_clients():
     client = TestClient(create_app(PhraseListAnalyzer(), limits=ServiceLimits(max_bytes=1234)))
     assert client.get("/v1/limits").json() == {
         "max_bytes": 1234,
         "timeout_s": 60.0,
         "max_concurrent": 2,
+        "queue_wait_s": 10.0,
     }
 
 

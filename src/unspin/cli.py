@@ -847,7 +847,13 @@ def serve(
         None,
         min=1,
         metavar="N",
-        help="Analyses run at once; more get 429 (default 2).",
+        help="Analyses run at once; more wait for a free one (default 2).",
+    ),
+    queue_wait: float | None = typer.Option(
+        None,
+        min=0,
+        metavar="SECONDS",
+        help="Longest a request waits for a free analysis before it gets 429 (default 10).",
     ),
     allowed_host: list[str] = typer.Option(  # noqa: B008
         None,
@@ -872,6 +878,7 @@ def serve(
         max_bytes=max_bytes or defaults.max_bytes,
         timeout=timeout or defaults.timeout,
         max_concurrent=max_concurrent or defaults.max_concurrent,
+        queue_wait=defaults.queue_wait if queue_wait is None else queue_wait,
     )
     # server-wide, read once
     loaded = _load_profile(profile, spinner_dict, dict_format, partial_dict)
