@@ -3,6 +3,7 @@ security headers on every response; nothing loaded from elsewhere; optional trus
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import socket
 import threading
@@ -15,7 +16,7 @@ from fakes import BlockingAnalyzer, PhraseListAnalyzer, SlowAnalyzer
 from servers import serving
 
 from unspin.model import Report
-from unspin.service import SECURITY_HEADERS, ServiceLimits, create_app
+from unspin.service import SECURITY_HEADERS, AnalysisSlots, ApiError, ServiceLimits, create_app
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=".*httpx2")
@@ -93,6 +94,58 @@ def test_requests_beyond_the_cap_get_429_with_retry_after_and_healthz_still_answ
         analyzer.release.set()
         worker.join(10)
     assert first["response"].status_code == 200
+
+
+async def client_stays() -> bool:
+    return False
+
+
+def test_a_freed_slot_goes_to_the_longest_waiting_request():
+    async def scenario() -> None:
+        slots = AnalysisSlots(1)
+        assert await slots.acquire(0, client_stays)
+        served: list[str] = []
+
+        async def wait(name: str) -> None:
+            assert await slots.acquire(5, client_stays)
+            served.append(name)
+
+        first = asyncio.create_task(wait("first"))
+        await asyncio.sleep(0.05)
+        second = asyncio.create_task(wait("second"))
+        await asyncio.sleep(0.05)
+        assert not await slots.acquire(0, client_stays)  # a newcomer does not jump the line
+        slots.release()
+        await first
+        assert served == ["first"]
+        slots.release()
+        await second
+        assert served == ["first", "second"]
+        slots.release()
+        assert slots.busy == 0
+
+    asyncio.run(scenario())
+
+
+def test_a_wait_that_ends_unserved_leaves_the_line():
+    async def scenario() -> None:
+        slots = AnalysisSlots(1)
+        assert await slots.acquire(0, client_stays)
+        started = time.monotonic()
+        assert not await slots.acquire(0.3, client_stays)
+        assert time.monotonic() - started >= 0.3
+
+        async def client_left() -> bool:
+            return True
+
+        with pytest.raises(ApiError) as left:
+            await slots.acquire(5, client_left)
+        assert left.value.status_code == 499
+        slots.release()  # nobody is left in line: the slot is free again
+        assert slots.busy == 0
+        assert await slots.acquire(0, client_stays)
+
+    asyncio.run(scenario())
 
 
 def test_a_request_beyond_the_cap_waits_for_a_free_slot():

@@ -11,10 +11,12 @@ dribble in (`server_config`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import threading
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -45,7 +47,6 @@ STATIC_DIR = Path(__file__).parent / "static"
 # document would hold the single worker too long; `unspin screen` is for bulk work.
 DEFAULT_MAX_BYTES = DEFAULTS.max_request_bytes
 POLL_SECONDS = 0.2  # how often a running analysis checks for its deadline and its client
-QUEUE_POLL_SECONDS = 0.05  # how often a waiting request looks for a free analysis slot
 
 logger = logging.getLogger("unspin.service")
 
@@ -357,27 +358,75 @@ class SecurityHeaders:
 
 
 class AnalysisSlots:
-    """A count of running analyses, released by the worker thread when it really ends.
+    """A count of running analyses, released by the worker thread when it really ends, and a
+    first-come, first-served queue of requests waiting for one.
 
     A timed-out analysis keeps its slot until its thread finishes, so abandoned work still
-    counts against the cap and cannot pile up.
+    counts against the cap and cannot pile up. A freed slot goes straight to the longest
+    waiting request: were waiters to poll, a client that sends its next request the moment
+    its last one ends would take the slot again and again, and the others would wait out
+    their time and be refused.
     """
 
     def __init__(self, size: int) -> None:
         self.size = size
         self.busy = 0
+        self._waiting: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future]] = deque()
         self._lock = threading.Lock()
 
-    def try_acquire(self) -> bool:
+    async def acquire(self, wait: float, gone: Callable[[], Awaitable[bool]]) -> bool:
+        """Take a slot, waiting up to `wait` seconds in line; False if none came free.
+
+        `gone()` is asked every POLL_SECONDS while waiting: True (the client left) stops the
+        wait with ApiError 499.
+        """
+        loop = asyncio.get_running_loop()
         with self._lock:
-            if self.busy >= self.size:
-                return False
-            self.busy += 1
-            return True
+            if self.busy < self.size and not self._waiting:
+                self.busy += 1
+                return True
+            turn = (loop, loop.create_future())
+            self._waiting.append(turn)
+        give_up = loop.time() + wait
+        try:
+            while True:
+                left = give_up - loop.time()
+                try:
+                    await asyncio.wait_for(asyncio.shield(turn[1]), max(min(POLL_SECONDS, left), 0))
+                    return True
+                except TimeoutError:
+                    pass
+                if left <= POLL_SECONDS and self._leave(turn):
+                    return False
+                if await gone():
+                    raise ApiError(499, "client_closed", "the client closed the connection")
+        except BaseException:
+            if not self._leave(turn):  # the slot was handed over meanwhile: pass it on
+                turn[1].add_done_callback(lambda _: self.release())
+            raise
+
+    def _leave(self, turn: tuple[asyncio.AbstractEventLoop, asyncio.Future]) -> bool:
+        """Leave the line; False when it is too late (a slot was handed to this turn)."""
+        with self._lock:
+            if turn in self._waiting:
+                self._waiting.remove(turn)
+                return True
+            return False
 
     def release(self) -> None:
         with self._lock:
-            self.busy -= 1
+            if not self._waiting:
+                self.busy -= 1
+                return
+            loop, future = self._waiting.popleft()  # the slot passes on; busy stays
+        # RuntimeError: the server stopped and closed its loop; nobody waits any more.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(_grant, future)
+
+
+def _grant(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -480,22 +529,16 @@ def create_app(
         return error_response(ApiError(500, "analyzer_failed", type(exc).__name__))
 
     async def wait_for_slot(request: Request) -> None:
-        """Take an analysis slot, waiting up to limits.queue_wait for one to come free."""
-        loop = asyncio.get_running_loop()
-        give_up = loop.time() + limits.queue_wait
-        while not slots.try_acquire():
-            if loop.time() >= give_up:
-                busy = ApiError(
-                    429,
-                    "busy",
-                    f"{limits.max_concurrent} analyses are already running and none ended "
-                    f"within {limits.queue_wait:g} s; retry in {limits.retry_after} s",
-                )
-                busy.headers = {"Retry-After": str(limits.retry_after)}
-                raise busy
-            if await request.is_disconnected():
-                raise ApiError(499, "client_closed", "the client closed the connection")
-            await asyncio.sleep(QUEUE_POLL_SECONDS)
+        """Take an analysis slot, waiting up to limits.queue_wait in line for one."""
+        if not await slots.acquire(limits.queue_wait, request.is_disconnected):
+            busy = ApiError(
+                429,
+                "busy",
+                f"{limits.max_concurrent} analyses are already running and none ended "
+                f"within {limits.queue_wait:g} s; retry in {limits.retry_after} s",
+            )
+            busy.headers = {"Retry-After": str(limits.retry_after)}
+            raise busy
 
     async def run_analyzer(request: Request, text: str) -> Report:
         """Analyse in a worker thread, within the time limit and the concurrency cap."""
