@@ -151,8 +151,8 @@ def farm_results(
     used = used_pairs(samples)
     top = [(spun_form, original) for (original, spun_form), _ in used.most_common(TOP_PAIRS)]
     learned = {(pair.spun, pair.original) for pair in profile.pairs}
-    recovered = sum(pair in learned for pair in top)
     reached = Counter(evidence.stages(top).values())
+    recovered = reached[PairStage.LEARNED]  # the pairs of `profile` among the top ones
     right = sum(pair in dictionary for pair in learned)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "farm-dictionary.tsv"
