@@ -329,9 +329,14 @@ def test_indefinite_article_follows_the_restored_word():
     assert text[fixed.start : fixed.end] == fixed.text == "an irregular woodland"
     assert fixed.original == "a random forest"
     assert fixed.alternatives == ("a big forest",)
-    # An article that did not follow the spelling rule is the author's choice: left alone.
-    hour = Span(41, 45, "hour", "time", 0.9, "thesaurus")
-    assert with_article(text, hour) == hour
+    # The article goes by the first sound, not the first letter.
+    hour = with_article(text, Span(41, 45, "hour", "time", 0.9, "thesaurus"))
+    assert (hour.text, hour.original) == ("an hour", "a time")
+    consumer = "Ask a consumer."
+    user = with_article(consumer, Span(6, 14, "consumer", "user", 0.9, "thesaurus"))
+    assert (user.text, user.original) == ("consumer", "user")  # "a user", not "an user"
+    odd = "An unit of one."  # an article that never fit is the author's choice: left alone
+    assert with_article(odd, Span(3, 7, "unit", "element", 0.9, "thesaurus")).text == "unit"
     # Nothing to do when the article already fits the original.
     same = Span(10, 28, "irregular woodland", "arbitrary forest", 0.9, "thesaurus")
     assert with_article(text, same) == same

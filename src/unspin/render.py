@@ -28,17 +28,56 @@ def match_case(original: str, spun: str) -> str:
 _ARTICLE_BEFORE = re.compile(r"(?<![\w'’])(an?|An?|AN?)(\s+)$")
 
 
+# Spellings whose first sound is not what their first letter says: "a user", "a one-off",
+# "a European", but "an hour", "an honest". Prefixes, checked against the lower-cased word.
+_CONSONANT_SOUND = (
+    "one",
+    "once",
+    "eu",
+    "ewe",
+    "ubiq",
+    "uku",
+    "unani",
+    "unic",
+    "unif",
+    "unil",
+    "union",
+    "uniq",
+    "unit",
+    "univ",
+    "ura",
+    "ure",
+    "uri",
+    "uro",
+    "usa",
+    "use",
+    "usi",
+    "usu",
+    "uten",
+    "uti",
+    "uto",
+)
+_VOWEL_SOUND = ("heir", "honest", "honor", "honour", "hour")
+
+
 def _article_for(phrase: str) -> str:
-    """The indefinite article by spelling: right for most words, and only ever compared below."""
-    return "an" if phrase[:1].lower() in "aeiou" else "a"
+    """The indefinite article the phrase's first sound takes: by spelling, with the common
+    exceptions ("a user", "an hour"); a rewrite that turned "a consumer" into "an user" would
+    read as a machine's."""
+    word = phrase.lower()
+    if word.startswith(_VOWEL_SOUND):
+        return "an"
+    if word.startswith(_CONSONANT_SOUND):
+        return "a"
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 def with_article(text: str, span: Span) -> Span:
     """Carry a preceding 'a'/'an' into the span when the original needs the other one.
 
-    'an irregular woodland' becomes 'a random forest', not 'an random forest'.  Only an article
-    that agreed with the spun wording is changed, so irregular spellings ('an hour') stay as
-    the author wrote them.
+    'an irregular woodland' becomes 'a random forest', not 'an random forest', and 'an hour'
+    'a time'. Only an article that agreed with the spun wording is changed: one that did not
+    is the author's own.
     """
     match = _ARTICLE_BEFORE.search(text, max(0, span.start - 8), span.start)
     if match is None:
