@@ -226,6 +226,31 @@ def test_a_text_judged_spun_is_restored_with_the_dictionary_learned_from_itself(
     assert off.document(text).profile is None
 
 
+def test_the_second_pass_takes_over_the_first_and_comes_out_as_from_scratch(analyzer):
+    """Restoring with the learned dictionary re-proposes and re-scores only the slots of the
+    forms it lists; every slot must still come out as a fresh analysis with it gives."""
+    text = spin(" ".join(SENTENCES))
+    first = analyzer.prepared(text, None, None)
+    learned = analyzer.learned_profile(first)
+    assert len(learned) >= 2
+    kept = {id(slot) for slot in first.slots}
+    again = analyzer.prepared(text, learned, None, first)
+    scratch = analyzer.prepared(text, learned, None)
+    listed = {pair.spun for pair in learned.pairs}
+    assert any(id(slot) in kept for slot in again.slots)  # taken over, not recomputed
+    assert all(id(slot) not in kept for slot in again.slots if slot.spun in listed)
+    assert [(s.sentence, s.start, s.end, s.originals) for s in again.slots] == [
+        (s.sentence, s.start, s.end, s.originals) for s in scratch.slots
+    ]
+    for ours, fresh in zip(again.slots, scratch.slots, strict=True):
+        np.testing.assert_allclose(ours.log_odds, fresh.log_odds)
+        assert ours.accept == pytest.approx(fresh.accept)
+    assert again.spin_rate == pytest.approx(scratch.spin_rate)
+    assert again.spin_score == first.spin_score  # the verdict reached without the dictionary
+    with pytest.raises(ValueError, match="same text"):
+        analyzer.prepared(text + " More.", learned, None, first)
+
+
 def test_a_clean_text_learns_no_dictionary_from_itself(analyzer):
     doc = analyzer.document(" ".join(SENTENCES))
     assert doc.spin_score <= analyzer.config.learn_from_text

@@ -57,6 +57,7 @@ def propose(
     profile: ProfileLike | None = None,
     profile_prior: float = 4.0,
     firm: Callable[[str], bool] | None = None,
+    only: set[tuple[int, int]] | None = None,
 ) -> list[Slot]:
     """Slots (spun word or phrase + candidate originals) of one sentence of `doc`.
 
@@ -66,7 +67,8 @@ def propose(
     get no thesaurus originals. A complete profile (a spinner's whole dictionary)
     is the only source: what it does not list, that spinner did not write. `firm(phrase)`:
     whether the words are a firm phrase of clean English, which a known term does not rewrite
-    ("United Nations" read as a tortured "United States").
+    ("United Nations" read as a tortured "United States"). `only`: propose just the slots
+    of these (start, end) word positions.
     """
     only_profile = profile is not None and profile.complete
     tokens, words = doc.tokens, doc.sentences[sentence]
@@ -96,6 +98,8 @@ def propose(
             span = words[position:end]
             if any(index in doc.frozen for index in span) or not _adjacent(span):
                 break
+            if only is not None and (position, end) not in only:
+                continue
             spun = " ".join(tokens[index].norm for index in span)
             closed = length == 1 and spun in CLOSED_CLASS  # a profile may still list it
             origins = () if only_profile or closed else lexicon.origins(spun)
@@ -112,6 +116,8 @@ def propose(
         for position, group in enumerate(terms.propose(tokens, words, lexicon, doc.frozen)):
             for candidate in group:
                 end = position + (candidate.last - candidate.first)
+                if only is not None and (position, end) not in only:
+                    continue
                 if firm is not None and firm(" ".join(tokens[i].norm for i in words[position:end])):
                     continue
                 slot_for(position, end).add(
@@ -125,7 +131,13 @@ def propose(
 TERM_WORD_ORIGINALS = 24
 
 
-def cut_by_context(doc: Document, lm: ContextModel, keep: int, weight: float) -> None:
+def cut_by_context(
+    doc: Document,
+    lm: ContextModel,
+    keep: int,
+    weight: float,
+    slots: Sequence[Slot] | None = None,
+) -> None:
     """Keep each slot's `keep` best thesaurus originals by channel log-odds plus `weight` x
     log P(original, next word | word before).
 
@@ -133,10 +145,14 @@ def cut_by_context(doc: Document, lm: ContextModel, keep: int, weight: float) ->
     depends on the words around it ("reported" -> "said" after "officials", -> "told" before
     "reporters"). One word on each side is cheap to look up for the whole pool and lets in the
     right original where the channel ranks it below the cut. Term and profile candidates all
-    stay.
+    stay. `slots`: only these (by default every slot of `doc`).
     """
     tokens = doc.tokens
-    crowded = [slot for slot in doc.slots if slot.sources.count("thesaurus") > keep]
+    crowded = [
+        slot
+        for slot in (doc.slots if slots is None else slots)
+        if slot.sources.count("thesaurus") > keep
+    ]
     for at in range(0, len(crowded), BATCH_SLOTS):
         batch = crowded[at : at + BATCH_SLOTS]
         queries = []

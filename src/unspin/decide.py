@@ -746,11 +746,18 @@ class Decoder:
     def score(self, doc: Document, chosen=None, progress=None, slots=None) -> None:
         score_slots(doc, self, chosen, progress, slots)
 
-    def prepare(self, doc: Document, progress=None) -> None:
-        """score -> pool -> estimate the spin rate -> decision log-odds of every candidate."""
-        self.score(doc, progress=progress)
-        pool(doc, self.lexicon)
-        rank(doc.slots, self.models.occurrence)
+    def prepare(self, doc: Document, progress=None, slots: Sequence[Slot] | None = None) -> None:
+        """score -> pool -> estimate the spin rate -> decision log-odds of every candidate.
+
+        `slots`: score only these, and pool and rank only the occurrences of their spun forms;
+        the others keep what they have (the same text prepared before, see
+        `Analyzer.prepared`). The spin rate and the decisions are the whole document's.
+        """
+        self.score(doc, progress=progress, slots=slots)
+        forms = None if slots is None else {slot.spun for slot in slots}
+        pool(doc, self.lexicon, forms)
+        ranked = doc.slots if forms is None else [s for s in doc.slots if s.spun in forms]
+        rank(ranked, self.models.occurrence)
         doc.spin_rate = estimate_rate(doc, self.models.occurrence)
         apply_decision_model(doc, self.models)
 

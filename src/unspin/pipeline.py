@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from unspin.candidates import ProfileLike, cut_by_context, propose, sentence_words
 from unspin.config import Config
 from unspin.decide import rewrite_threshold, topic_vectors
-from unspin.document import Decision, Document
+from unspin.document import Decision, Document, Slot
 from unspin.fingerprint import FingerprintHit, FingerprintIndex, FingerprintRule
 from unspin.language import not_english_reason
-from unspin.lexicon import Lexicon
+from unspin.lexicon import MAX_PHRASE_WORDS, Lexicon
 from unspin.logistic import sigmoid
 from unspin.model import Report, Span, Token
 from unspin.render import match_case, restore, with_article
@@ -109,11 +109,7 @@ class Analyzer:
         if learning and doc.judged and doc.spin_score > self.config.learn_from_text:
             learned = self.learned_profile(doc)
             if len(learned) >= self.config.learn_min_pairs:
-                verdict = doc
-                doc = self.prepared(text, learned, _halved(progress, doc.word_count))
-                # The verdict stays the one reached without the learned dictionary: pairs
-                # learned from the text itself are no new evidence that it was spun.
-                doc.evidence, doc.spin_score = verdict.evidence, verdict.spin_score
+                doc = self.prepared(text, learned, _halved(progress, doc.word_count), doc)
                 doc.notes.append(LEARNED_HERE.format(pairs=len(learned)))
         self.settle(doc)
         if progress is not None:
@@ -133,10 +129,22 @@ class Analyzer:
         )
 
     def prepared(
-        self, text: str, profile: ProfileLike | None, progress: Progress | None
+        self,
+        text: str,
+        profile: ProfileLike | None,
+        progress: Progress | None,
+        earlier: Document | None = None,
     ) -> Document:
-        """Candidates scored and ranked, and the document verdict; no rewrites chosen yet."""
-        doc = self.candidates(text, profile, progress)
+        """Candidates scored and ranked, and the document verdict; no rewrites chosen yet.
+
+        `earlier`: the same text prepared without a profile. Its slots that `profile` leaves
+        as they were are taken over, scores and all, and only the slots of the spun forms the
+        profile lists are proposed and scored anew, and its verdict is kept: the second pass
+        of a text restored with the dictionary learned from itself cost as much as the first.
+        """
+        doc = self.candidates(text, profile, progress, earlier)
+        taken_over = {id(slot) for slot in earlier.slots} if earlier is not None else set()
+        fresh = [slot for slot in doc.slots if id(slot) not in taken_over]
         decoder = self.resources.decoder
         models = decoder.models
         total = doc.word_count
@@ -147,8 +155,13 @@ class Analyzer:
             def scoring(done: int, slots: int) -> None:
                 progress(total // 2 + total * done // (2 * max(slots, 1)), total)
 
-        decoder.prepare(doc, scoring)
-        decoder.settle(doc, self.strict_threshold, passes=0)
+        decoder.prepare(doc, scoring, fresh)
+        if earlier is not None:
+            # The verdict stays the one reached without the profile: pairs learned from the
+            # text itself are no new evidence that it was spun.
+            doc.evidence, doc.spin_score = earlier.evidence, earlier.spin_score
+            doc.judged, doc.notes = earlier.judged, list(earlier.notes)
+            return doc
         doc.evidence = decoder.evidence(doc)
         doc.spin_score = float(sigmoid(models.document.log_odds(doc.evidence)))
         if doc.word_count < self.config.min_words_for_verdict:
@@ -178,10 +191,31 @@ class Analyzer:
             doc.decisions = [d for d in doc.decisions if not _shortens_a_phrase(d)]
 
     def candidates(
-        self, text: str, profile: ProfileLike | None = None, progress: Progress | None = None
+        self,
+        text: str,
+        profile: ProfileLike | None = None,
+        progress: Progress | None = None,
+        earlier: Document | None = None,
     ) -> Document:
-        """The stages up to candidates: tokens, known-phrase hits, slots (no decisions yet)."""
+        """The stages up to candidates: tokens, known-phrase hits, slots (no decisions yet).
+
+        `earlier`: the same text through these stages without a profile (see `prepared`).
+        """
         check_text(text, self.config.max_chars)
+        if earlier is not None and profile is not None:
+            if earlier.text != text or earlier.profile is not None:
+                raise ValueError("`earlier` must be the same text analysed without a profile")
+            doc = Document(
+                text=text,
+                tokens=earlier.tokens,
+                sentences=earlier.sentences,
+                hits=earlier.hits,
+                frozen=earlier.frozen,
+                topics=earlier.topics,
+                profile=profile,
+            )
+            self.propose_listed(doc, earlier, profile, progress)
+            return doc
         doc = Document(text=text, tokens=tokenize(text), profile=profile)
         doc.sentences = list(sentence_words(doc.tokens))
         doc.hits = self.resources.fingerprints.find(text)
@@ -199,21 +233,69 @@ class Analyzer:
         doc.topics = dict(zip(all_words, vectors, strict=True))
         done, total = 0, doc.word_count
         for sentence in range(len(doc.sentences)):
-            doc.slots.extend(
-                propose(
-                    doc,
-                    sentence,
-                    lexicon,
-                    self.resources.terms,
-                    profile,
-                    self.config.profile_prior,
-                    self.firm_phrase,
-                )
-            )
+            doc.slots.extend(self._propose_sentence(doc, sentence, profile))
             done += len(doc.sentences[sentence])
             if progress is not None and sentence % 20 == 0:
                 progress(done // 2, total)
         cut_by_context(doc, self.lm, self.config.max_candidates, self.config.context_cut_weight)
+
+    def propose_listed(
+        self,
+        doc: Document,
+        earlier: Document,
+        profile: ProfileLike,
+        progress: Progress | None = None,
+    ) -> None:
+        """The candidates stage again with `profile`, over `earlier`'s slots (no profile).
+
+        A profile only adds candidates to the spun forms it lists (and slots for listed forms
+        nothing else proposes); every other slot would come out as it did before, so it is
+        taken over, and only the slots of listed forms are proposed again.
+        """
+        earlier_slots: dict[int, list[Slot]] = {}
+        for slot in earlier.slots:
+            earlier_slots.setdefault(slot.sentence, []).append(slot)
+        fresh: list[Slot] = []
+        done, total = 0, doc.word_count
+        for sentence, indices in enumerate(doc.sentences):
+            before = earlier_slots.get(sentence, [])
+            done += len(indices)
+            if progress is not None and sentence % 20 == 0:
+                progress(done // 2, total)
+            listed = _listed_windows(doc.words(sentence), profile)
+            if not listed:
+                doc.slots.extend(before)
+                continue
+            slots = {
+                (slot.start, slot.end): slot
+                for slot in before
+                if (slot.start, slot.end) not in listed
+            }
+            for slot in self._propose_sentence(doc, sentence, profile, listed):
+                slots[(slot.start, slot.end)] = slot
+                fresh.append(slot)
+            doc.slots.extend(slot for _, slot in sorted(slots.items()))
+        cut_by_context(
+            doc, self.lm, self.config.max_candidates, self.config.context_cut_weight, fresh
+        )
+
+    def _propose_sentence(
+        self,
+        doc: Document,
+        sentence: int,
+        profile: ProfileLike | None,
+        only: set[tuple[int, int]] | None = None,
+    ) -> list[Slot]:
+        return propose(
+            doc,
+            sentence,
+            self.resources.lexicon,
+            self.resources.terms,
+            profile,
+            self.config.profile_prior,
+            self.firm_phrase,
+            only,
+        )
 
     def firm_phrase(self, phrase: str) -> bool:
         """Whether clean English holds these words together more firmly than
@@ -307,6 +389,17 @@ def _tokens_inside(tokens: Sequence[Token], hits: Sequence[FingerprintHit]) -> s
             inside.add(cursor)
             cursor += 1
     return inside
+
+
+def _listed_windows(words: Sequence[str], profile: ProfileLike) -> set[tuple[int, int]]:
+    """The (start, end) positions of the words and phrases of a sentence that `profile`
+    lists as spun forms."""
+    return {
+        (start, end)
+        for start in range(len(words))
+        for end in range(start + 1, min(start + MAX_PHRASE_WORDS, len(words)) + 1)
+        if profile.originals(" ".join(words[start:end]))
+    }
 
 
 def _fingerprint_span(hit: FingerprintHit) -> Span:
