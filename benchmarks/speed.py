@@ -35,6 +35,8 @@ LONG_DOCUMENT_WORDS = 20_000
 FINGERPRINT_BYTES = 20_000_000
 FINGERPRINT_CHUNK_BYTES = 1_000_000
 LONG_DOCUMENT_REPEATS = 3
+FARM_ARTICLES = 20
+FARM_SEED = 2027  # the farm of benchmarks/profiles.py
 
 ANALYZE_TARGET = Target(20_000)
 FINGERPRINT_TARGET = Target(50)
@@ -165,7 +167,7 @@ def analyze_speed(
     return best_of(repeats, sum(count_words(document) for document in documents), one_pass)
 
 
-def analyze_results(pairs: Sequence[SpinbotPair], scale: float) -> list[Result]:
+def analyze_results(pairs: Sequence[SpinbotPair], scale: float, data: Path) -> list[Result]:
     # Imported only after pin_to_one_core(), so any thread pool numpy starts inherits the pin.
     import unspin
 
@@ -184,6 +186,8 @@ def analyze_results(pairs: Sequence[SpinbotPair], scale: float) -> list[Result]:
     long_speed = analyze_speed(analyze, ["\n\n".join(paragraphs)], LONG_DOCUMENT_REPEATS)
     paragraph_speed = analyze_speed(analyze, paragraphs, LONG_DOCUMENT_REPEATS)
     best = f"best of {LONG_DOCUMENT_REPEATS}"
+    farm, farm_note = spun_articles(data, max(1, round(FARM_ARTICLES * scale)))
+    farm_speed = analyze_speed(analyze, farm)
     return [
         Result(
             section,
@@ -238,7 +242,32 @@ def analyze_results(pairs: Sequence[SpinbotPair], scale: float) -> list[Result]:
             note=paragraph_speed.describe(f"{len(paragraphs):,} calls, {best}", "words/s"),
             details=paragraph_speed.details("words"),
         ),
+        Result(
+            section,
+            "farm_articles_words_per_s",
+            "Spun news articles (content farm)",
+            farm_speed.rate,
+            "words_per_s",
+            ANALYZE_TARGET,
+            note=farm_speed.describe(farm_note, "words/s"),
+            details=farm_speed.details("words"),
+        ),
     ]
+
+
+def spun_articles(data: Path, articles: int) -> tuple[list[str], str]:
+    """Whole news articles as a content farm publishes them: held-out Wikinews articles spun
+    by one site-wide spinner (as benchmarks/profiles.py's farm). Texts judged spun are
+    restored twice (the second time with the dictionary learned from the text itself), so
+    they cost more than paragraphs."""
+    import unspin
+    from unspin.corpora import read_wikinews
+    from unspin.simulate import HELD_OUT, Spinner, forward_synonyms
+
+    lexicon = unspin.default_analyzer().lexicon
+    spinner = Spinner.site(HELD_OUT, lexicon, FARM_SEED, forward_synonyms(HELD_OUT, lexicon))
+    texts = [spinner.spin(a.text).spun for a in read_wikinews(data, heldout=True)[:articles]]
+    return texts, f"{len(texts)} held-out Wikinews articles, one '{HELD_OUT}' spinner, one pass"
 
 
 def fingerprint_results(pairs: Sequence[SpinbotPair], scale: float) -> list[Result]:
@@ -375,7 +404,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     total = timed(
         lambda: results.extend(
             startup_and_memory_results(args.data, scale)
-            + analyze_results(pairs, scale)
+            + analyze_results(pairs, scale, args.data)
             + fingerprint_results(pairs, scale)
         )
     )

@@ -492,14 +492,19 @@ def rank(slots: Sequence[Slot], occurrence: LogisticModel) -> None:
         slot.log_odds = log_odds[start:end]
 
 
-def spun_mass(log_odds: np.ndarray) -> float:
-    """P(the slot's words were spun): the occurrence model's probabilities of all its
-    candidates together (they are rival explanations of one rewrite), at most 1."""
-    return min(float(np.sum(sigmoid(log_odds))), 1.0)
+def segment_argmax(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Index of the first largest value of each segment (segments begin at `starts`, none
+    empty), as np.argmax of each would give, for all segments at once."""
+    ends = np.append(starts[1:], len(values))
+    best = np.repeat(np.maximum.reduceat(values, starts), ends - starts)
+    hit = np.flatnonzero(values == best)
+    return hit[np.searchsorted(hit, starts)]
 
 
 def estimate_rate(doc: Document, occurrence: LogisticModel | None = None) -> float:
-    """Expected share of words spun: per word, the largest spun mass of a slot covering it.
+    """Expected share of words spun: per word, the largest spun mass of a slot covering it
+    (the slot's spun mass: the occurrence model's probabilities of all its candidates together,
+    rival explanations of one rewrite, at most 1).
 
     With a profile loaded and `occurrence` given, the spun mass leaves the profile's fixed
     prior out: a profile says which original a spun form would come from, not that this text
@@ -507,16 +512,22 @@ def estimate_rate(doc: Document, occurrence: LogisticModel | None = None) -> flo
     to a spun verdict (and the lower rewrite bar that comes with it).
     """
     weight = occurrence.weight("profile") if occurrence is not None and doc.profile else 0.0
-    best: dict[tuple[int, int], float] = {}
-    for slot in doc.slots:
-        if slot.log_odds is None or not len(slot.log_odds):
-            continue
-        log_odds = slot.log_odds - weight * slot.columns["profile"] if weight else slot.log_odds
-        p = spun_mass(log_odds)
-        for position in range(slot.start, slot.end):
-            key = (slot.sentence, position)
-            best[key] = max(best.get(key, 0.0), p / (slot.end - slot.start))
-    return sum(best.values()) / max(doc.word_count, 1)
+    slots = [slot for slot in doc.slots if slot.log_odds is not None and len(slot.log_odds)]
+    if not slots:
+        return 0.0
+    log_odds = np.concatenate([slot.log_odds for slot in slots])
+    if weight:
+        log_odds = log_odds - weight * np.concatenate([slot.columns["profile"] for slot in slots])
+    sizes = np.array([len(slot.log_odds) for slot in slots])
+    masses = np.minimum(np.add.reduceat(sigmoid(log_odds), np.cumsum(sizes) - sizes), 1.0)
+    # Every word a slot covers gets its share of the slot's mass; each word keeps the largest.
+    widths = np.array([slot.end - slot.start for slot in slots])
+    offsets = np.cumsum([0, *(len(words) for words in doc.sentences)])
+    firsts = np.array([offsets[slot.sentence] + slot.start for slot in slots])
+    covered = np.arange(widths.sum()) - np.repeat(np.cumsum(widths) - widths, widths)
+    best = np.zeros(offsets[-1])
+    np.maximum.at(best, np.repeat(firsts, widths) + covered, np.repeat(masses / widths, widths))
+    return float(best.sum()) / max(doc.word_count, 1)
 
 
 NO_RUNNER_UP_MARGIN = 5.0  # a single candidate wins by this much
@@ -545,14 +556,14 @@ def decision_columns(doc: Document, occurrence: LogisticModel) -> dict[str, np.n
     columns, starts = stacked(doc.slots, OCCURRENCE_FEATURES)
     ranked = np.concatenate([slot.log_odds for slot in doc.slots])
     learned = learned_log_odds(ranked, columns, occurrence)
-    tops, spun_logits = [], []
-    for slot, start, end in zip(doc.slots, starts, starts[1:], strict=False):
-        tops.append(start + int(np.argmax(slot.log_odds)))
-        spun_logits.append(logit(min(max(spun_mass(learned[start:end]), 0.001), 0.999)))
+    firsts = np.array(starts[:-1])
+    tops = segment_argmax(ranked, firsts)
+    masses = np.minimum(np.add.reduceat(sigmoid(learned), firsts), 1.0)
+    spun_logits = np.log(np.clip(masses, 0.001, 0.999) / (1 - np.clip(masses, 0.001, 0.999)))
     others = learned.copy()
     others[tops] = -np.inf
     sizes = np.diff(starts)
-    runner_up = np.maximum.reduceat(others, starts[:-1])
+    runner_up = np.maximum.reduceat(others, firsts)
     margins = np.where(sizes > 1, learned[tops] - runner_up, NO_RUNNER_UP_MARGIN)
     return {
         "margin": margins.astype(float),
