@@ -1,6 +1,6 @@
 """Service benchmark: requests/s and latency of `unspin serve` on loopback for a 1,000-word article.
 
-    .venv/bin/python benchmarks/serve_bench.py [--requests 200] [--concurrency 1 4]
+    .venv/bin/python benchmarks/serve_bench.py [--requests 200] [--concurrency 1 4] [--workers 1]
 
 Starts `unspin serve` in a child process (so client and server do not share a GIL), waits for it to
 load its language resources, warms it up, then sends a fixed number of requests per row from
@@ -93,10 +93,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(port: int) -> subprocess.Popen:
+def start_server(port: int, workers: int) -> subprocess.Popen:
     command = [
         sys.executable, "-c", "from unspin.cli import app; app()",
         "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+        "--workers", str(workers),
     ]  # fmt: skip
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
@@ -165,15 +166,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200, help="requests per row (default 200)")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4])
+    parser.add_argument(
+        "--workers", type=int, default=1, help="server processes (unspin serve --workers)"
+    )
     parser.add_argument("--json", type=Path, help="also write the rows to this JSON file")
     args = parser.parse_args()
-    if args.requests < 2 or min(args.concurrency) < 1:
-        parser.error("--requests must be at least 2 and --concurrency at least 1")
+    if args.requests < 2 or min(args.concurrency) < 1 or args.workers < 1:
+        parser.error("--requests must be at least 2, --concurrency and --workers at least 1")
 
     article = build_article()
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    server = start_server(port)
+    server = start_server(port, args.workers)
     console = Console(width=100)  # full table even when piped
     try:
         startup = wait_until_healthy(base_url, server)
@@ -203,7 +207,10 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
 
-    table = Table(title=f"unspin serve on loopback, {report['word_count']}-word article")
+    table = Table(
+        title=f"unspin serve --workers {args.workers} on loopback, "
+        f"{report['word_count']}-word article"
+    )
     table.add_column("endpoint", no_wrap=True)
     for column in ("conc.", "requests", "refused", "errors", "req/s", "p50 ms", "p95 ms", "max ms"):
         table.add_column(column, justify="right")

@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import http.client
+import json
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 import warnings
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -324,3 +330,83 @@ def test_non_english_text_says_so_instead_of_a_bare_verdict(client):
     assert any("English only" in note for note in report["notes"])
     english = client.post("/v1/analyze", json={"text": "We trained a profound learning model."})
     assert english.json()["language"] is None and english.json()["notes"] == []
+
+
+# --- worker processes ---
+
+
+def _children(pid: int) -> set[int]:
+    path = f"/proc/{pid}/task/{pid}/children"
+    with open(path, encoding="ascii") as handle:
+        return {int(child) for child in handle.read().split()}
+
+
+def _wait_for(condition, seconds: float = 60.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads children from /proc")
+def test_workers_share_one_port_and_a_dead_worker_is_replaced(tmp_path):
+    """`unspin serve --workers 2`: two processes answer on one port; killing one brings a new
+    one; SIGTERM stops them all and the command ends cleanly."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [str(Path(sys.executable).parent / "unspin"), "serve", "--port", str(port)]
+    server = subprocess.Popen(
+        [*command, "--workers", "2", "--log-level", "warning"],
+        stdout=subprocess.DEVNULL,
+        stderr=open(tmp_path / "serve.log", "w"),  # noqa: SIM115 - closed with the process
+    )
+    try:
+
+        def healthy() -> bool:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                connection.request("GET", "/healthz")
+                return connection.getresponse().status == 200
+            except OSError:
+                return False
+
+        _wait_for(healthy)
+        workers = _wait_for(lambda: len(_children(server.pid)) == 2 and _children(server.pid))
+        victim = sorted(workers)[0]
+        os.kill(victim, signal.SIGKILL)
+        replaced = _wait_for(
+            lambda: len(now := _children(server.pid)) == 2 and victim not in now and now
+        )
+        assert workers - {victim} < replaced
+        _wait_for(healthy)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        body = json.dumps({"text": "Our team trained a profound learning model."})
+        connection.request("POST", "/v1/analyze", body, {"content-type": "application/json"})
+        answer = connection.getresponse()
+        assert answer.status == 200
+        assert json.loads(answer.read())["restored"].startswith("Our team trained a deep")
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(30) == 0
+        for pid in replaced:
+            assert not Path(f"/proc/{pid}").exists() or _zombie(pid)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    assert "starting another" in (tmp_path / "serve.log").read_text(encoding="utf-8")
+
+
+def _zombie(pid: int) -> bool:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+        return handle.read().split(") ")[1].startswith("Z")
+
+
+def test_workers_must_be_at_least_one():
+    from unspin.service import serve_processes, server_config
+
+    with pytest.raises(ValueError, match="at least 1"):
+        serve_processes(server_config(create_app()), 0)

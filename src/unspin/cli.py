@@ -829,6 +829,7 @@ def _quiet_libraries() -> None:
     epilog="Examples:\n\n"
     "unspin serve   # then open http://127.0.0.1:8000/\n\n"
     "unspin serve --host 0.0.0.0 --port 8080 --allowed-host unspin.example.org\n\n"
+    "unspin serve --workers 0   # one process per core\n\n"
     'curl -s localhost:8000/v1/analyze -H "content-type: application/json" '
     '-d \'{"text": "a profound learning model"}\'',
 )
@@ -862,16 +863,24 @@ def serve(
         help="Accept only requests for this Host (repeat it; *.example.org allowed).",
     ),
     log_level: str = typer.Option("info", metavar="LEVEL", help="uvicorn log level."),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        "-j",
+        min=0,
+        metavar="N",
+        help="Server processes, each with its own --max-concurrent analyses (0: all cores).",
+    ),
     profile: str | None = PROFILE_OPTION,
     spinner_dict: str | None = SPINNER_DICT_OPTION,
     dict_format: DictFormat | None = DICT_FORMAT_OPTION,
     partial_dict: bool = PARTIAL_DICT_OPTION,
 ) -> None:
     """Serve the web page at / and the HTTP API (/v1/analyze, /v1/restore, /openapi.json)."""
-    import uvicorn
+    import os
 
     from unspin.pipeline import default_analyzer
-    from unspin.service import ServiceLimits, create_app, server_config
+    from unspin.service import ServiceLimits, create_app, serve_processes, server_config
 
     defaults = ServiceLimits()
     limits = ServiceLimits(
@@ -887,7 +896,14 @@ def serve(
     typer.echo("unspin: loading language resources…", err=True)
     default_analyzer()  # load now, so the first request is not the slow one
     app_ = create_app(limits=limits, allowed_hosts=allowed_host or None, profile=loaded)
-    uvicorn.Server(server_config(app_, host=host, port=port, log_level=log_level)).run()
+    config = server_config(app_, host=host, port=port, log_level=log_level)
+    processes = workers or max(1, os.cpu_count() or 1)
+    if processes > 1:
+        typer.echo(f"unspin: {processes} worker processes", err=True)
+    try:
+        serve_processes(config, processes)
+    except RuntimeError as error:
+        _fail(str(error))
 
 
 # --- phrases sub-commands (the published tortured-phrase list) ---

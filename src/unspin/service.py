@@ -14,7 +14,10 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import os
+import signal
 import threading
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -707,3 +710,70 @@ def server_config(
     }
     settings.update(options)
     return uvicorn.Config(app, host=host, port=port, log_level=log_level, http=protocol, **settings)
+
+
+RESTART_PAUSE = 1.0  # seconds before a worker that died is replaced
+
+
+def serve_processes(config: uvicorn.Config, workers: int) -> None:
+    """Serve with `workers` processes forked from this one, all on one listening socket.
+
+    One process analyses on one core at a time (the analysis holds the GIL), so a server on
+    many cores needs as many processes. They are forked after the resources are loaded: the
+    memory-mapped tables and the loaded models are shared, and a worker starts at once. A
+    worker that dies is replaced; SIGINT or SIGTERM stops them all. `workers` 1 serves in
+    this process.
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    if workers == 1:
+        uvicorn.Server(config).run()
+        return
+    if not hasattr(os, "fork"):
+        raise RuntimeError("several worker processes need os.fork (Linux, macOS)")
+    sock = config.bind_socket()
+    stopping = threading.Event()
+    children: set[int] = set()
+
+    def start_worker() -> None:
+        pid = os.fork()
+        if pid == 0:  # the worker: serve until told to stop, never return into the caller
+            code = 0
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                uvicorn.Server(config).run(sockets=[sock])
+            except BaseException:  # noqa: BLE001 - reported, then the supervisor replaces us
+                logger.exception("unspin worker %d failed", os.getpid())
+                code = 1
+            finally:
+                os._exit(code)
+        children.add(pid)
+
+    def stop(signum: int, _frame: object) -> None:
+        stopping.set()
+        for pid in list(children):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        for _ in range(workers):
+            start_worker()
+        while children:
+            try:
+                pid, status = os.wait()
+            except ChildProcessError:
+                break
+            except InterruptedError:
+                continue
+            children.discard(pid)
+            if not stopping.is_set():
+                logger.warning("unspin worker %d ended (status %d); starting another", pid, status)
+                time.sleep(RESTART_PAUSE)
+                if not stopping.is_set():
+                    start_worker()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        sock.close()
