@@ -410,3 +410,38 @@ def test_workers_must_be_at_least_one():
 
     with pytest.raises(ValueError, match="at least 1"):
         serve_processes(server_config(create_app()), 0)
+
+
+def test_connections_on_a_socket_bound_beforehand_send_without_delay():
+    """Workers serve on a socket bound before the fork, where asyncio does not set TCP_NODELAY
+    itself: every small response would then wait for the client's delayed ACK."""
+    from uvicorn.server import ServerState
+
+    from unspin.service import GuardedH11Protocol, server_config
+
+    config = server_config(create_app())
+    config.load()
+
+    class Transport:
+        def __init__(self, sock):
+            self.sock = sock
+
+        def get_extra_info(self, name, default=None):
+            return {"socket": self.sock, "peername": ("127.0.0.1", 1)}.get(name, default)
+
+        def is_closing(self):
+            return False
+
+        def set_protocol(self, protocol):
+            pass
+
+    loop = asyncio.new_event_loop()
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        assert not sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        protocol = GuardedH11Protocol(config, ServerState(), {}, loop)
+        try:
+            protocol.connection_made(Transport(sock))
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        finally:
+            protocol._disarm_header_timer()
+            loop.close()

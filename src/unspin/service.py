@@ -16,6 +16,7 @@ import dataclasses
 import logging
 import os
 import signal
+import socket
 import threading
 import time
 from collections import deque
@@ -654,10 +655,16 @@ class GuardedH11Protocol(H11Protocol):
     its own deadline in `BodySizeLimit`.
     """
 
-    header_timeout: float = ServiceLimits.header_timeout
+    header_timeout: float = ServiceLimits().header_timeout  # server_config sets the real one
 
     def connection_made(self, transport) -> None:  # type: ignore[no-untyped-def]
         super().connection_made(transport)
+        # asyncio sets TCP_NODELAY only on sockets it creates itself; on a socket bound
+        # beforehand (--workers) each small response would wait 40 ms for a delayed ACK.
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._header_timer: asyncio.TimerHandle | None = None
         self._arm_header_timer()
 
