@@ -558,8 +558,8 @@ def decision_columns(doc: Document, occurrence: LogisticModel) -> dict[str, np.n
     learned = learned_log_odds(ranked, columns, occurrence)
     firsts = np.array(starts[:-1])
     tops = segment_argmax(ranked, firsts)
-    masses = np.minimum(np.add.reduceat(sigmoid(learned), firsts), 1.0)
-    spun_logits = np.log(np.clip(masses, 0.001, 0.999) / (1 - np.clip(masses, 0.001, 0.999)))
+    masses = np.clip(np.add.reduceat(sigmoid(learned), firsts), 0.001, 0.999)
+    spun_logits = np.log(masses / (1 - masses))
     others = learned.copy()
     others[tops] = -np.inf
     sizes = np.diff(starts)

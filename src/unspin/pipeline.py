@@ -137,10 +137,10 @@ class Analyzer:
     ) -> Document:
         """Candidates scored and ranked, and the document verdict; no rewrites chosen yet.
 
-        `earlier`: the same text prepared without a profile. Its slots that `profile` leaves
-        as they were are taken over, scores and all, and only the slots of the spun forms the
-        profile lists are proposed and scored anew, and its verdict is kept: the second pass
-        of a text restored with the dictionary learned from itself cost as much as the first.
+        `earlier`: the same text prepared without a profile, whose verdict is kept. Its slots
+        that `profile` leaves as they were are taken over, scores and all; only the slots of
+        the spun forms the profile lists are proposed and scored anew (a text restored with
+        the dictionary learned from itself: a few dozen forms of hundreds).
         """
         doc = self.candidates(text, profile, progress, earlier)
         taken_over = {id(slot) for slot in earlier.slots} if earlier is not None else set()

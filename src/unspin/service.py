@@ -757,7 +757,7 @@ def serve_processes(config: uvicorn.Config, workers: int) -> None:
                 os._exit(code)
         children.add(pid)
 
-    def stop(signum: int, _frame: object) -> None:
+    def stop(_signum: int, _frame: object) -> None:
         stopping.set()
         for pid in list(children):
             with contextlib.suppress(ProcessLookupError):
@@ -772,8 +772,6 @@ def serve_processes(config: uvicorn.Config, workers: int) -> None:
                 pid, status = os.wait()
             except ChildProcessError:
                 break
-            except InterruptedError:
-                continue
             children.discard(pid)
             if not stopping.is_set():
                 logger.warning("unspin worker %d ended (status %d); starting another", pid, status)
