@@ -335,6 +335,11 @@ def test_indefinite_article_follows_the_restored_word():
     consumer = "Ask a consumer."
     user = with_article(consumer, Span(6, 14, "consumer", "user", 0.9, "thesaurus"))
     assert (user.text, user.original) == ("consumer", "user")  # "a user", not "an user"
+    tasks = "It was a burdensome task."
+    onerous = with_article(tasks, Span(9, 19, "burdensome", "onerous", 0.9, "thesaurus"))
+    assert (onerous.text, onerous.original) == ("a burdensome", "an onerous")
+    once = with_article(tasks, Span(9, 19, "burdensome", "one-off", 0.9, "thesaurus"))
+    assert once.original == "one-off"  # "a one-off": the article stays
     odd = "An unit of one."  # an article that never fit is the author's choice: left alone
     assert with_article(odd, Span(3, 7, "unit", "element", 0.9, "thesaurus")).text == "unit"
     # Nothing to do when the article already fits the original.

@@ -31,8 +31,6 @@ _ARTICLE_BEFORE = re.compile(r"(?<![\w'’])(an?|An?|AN?)(\s+)$")
 # Spellings whose first sound is not what their first letter says: "a user", "a one-off",
 # "a European", but "an hour", "an honest". Prefixes, checked against the lower-cased word.
 _CONSONANT_SOUND = (
-    "one",
-    "once",
     "eu",
     "ewe",
     "ubiq",
@@ -58,6 +56,7 @@ _CONSONANT_SOUND = (
     "uto",
 )
 _VOWEL_SOUND = ("heir", "honest", "honor", "honour", "hour")
+_ONE = re.compile(r"(one|once)\b")  # "a one-off", "a once-great", but "an onerous"
 
 
 def _article_for(phrase: str) -> str:
@@ -67,7 +66,7 @@ def _article_for(phrase: str) -> str:
     word = phrase.lower()
     if word.startswith(_VOWEL_SOUND):
         return "an"
-    if word.startswith(_CONSONANT_SOUND):
+    if word.startswith(_CONSONANT_SOUND) or _ONE.match(word):
         return "a"
     return "an" if word[:1] in "aeiou" else "a"
 
