@@ -147,6 +147,23 @@ def test_closed_class_words_get_no_thesaurus_originals_but_a_profile_may_list_th
     assert slots["she"].sources == ["profile"]
 
 
+def test_a_capitalised_name_gets_only_originals_of_as_many_words(analyzer):
+    """ "merchant prince" may be a wordy "king"; "Merchant Prince" is a title, spun word by
+    word if at all."""
+
+    def phrase_originals(text: str, spun: str) -> list[str]:
+        doc = analyzer.candidates(text)
+        return next((slot.originals for slot in doc.slots if slot.spun == spun), [])
+
+    assert "king" in phrase_originals("He became a merchant prince there.", "merchant prince")
+    named = phrase_originals("He became a Merchant Prince there.", "merchant prince")
+    assert all(len(original.split()) == 2 for original in named)
+    crossing = phrase_originals(
+        "They walked the Stations of the Cross slowly.", "stations of the cross"
+    )
+    assert "stations" not in crossing  # small words inside a name still make it one
+
+
 def test_given_tortured_pairs_replace_the_list_in_every_phrase_layer():
     """A development split carved from the train rows must be as unseen as the test rows."""
     pairs = (("counterfeit consciousness", "artificial intelligence"),)

@@ -64,7 +64,11 @@ def propose(
     Tokens in `doc.frozen` are already explained by the fingerprint layer. Phrases never cross
     punctuation. Every word is looked at, function words included: spinners rewrite "in" as
     "within" and "before" as "earlier than"; only the closed-class words (the, of, she, ...)
-    get no thesaurus originals. A complete profile (a spinner's whole dictionary)
+    get no thesaurus originals. A name of several capitalised words ("Merchant Prince",
+    "Stations of the Cross") gets only thesaurus originals of as many words: a spinner
+    swaps a name's words one by one ("White House" -> "White Home"), and a shorter or longer
+    entry is the thesaurus's for the common phrase ("merchant prince" -> "king"), not a
+    restoration. A complete profile (a spinner's whole dictionary)
     is the only source: what it does not list, that spinner did not write. `firm(phrase)`:
     whether the words are a firm phrase of clean English, which a known term does not rewrite
     ("United Nations" read as a tortured "United States"). `only`: propose just the slots
@@ -103,6 +107,8 @@ def propose(
             spun = " ".join(tokens[index].norm for index in span)
             closed = length == 1 and spun in CLOSED_CLASS  # a profile may still list it
             origins = () if only_profile or closed else lexicon.origins(spun)
+            if origins and length > 1 and _name([tokens[i] for i in span]):
+                origins = tuple(o for o in origins if o.text.count(" ") == length - 1)
             if origins:
                 slot_for(position, end).add_all(origins, "thesaurus")
             if profile is not None:
@@ -167,6 +173,15 @@ def cut_by_context(
             scores[other] = np.inf  # always kept
             kept = np.sort(np.argsort(-scores, kind="stable")[: keep + int(other.sum())])
             slot.keep(kept.tolist())
+
+
+def _name(tokens: Sequence[Token]) -> bool:
+    """Capitalised words, small words between them allowed ("Stations of the Cross")."""
+    return (
+        tokens[0].text[:1].isupper()
+        and tokens[-1].text[:1].isupper()
+        and all(t.text[:1].isupper() or t.norm in CLOSED_CLASS for t in tokens)
+    )
 
 
 def _adjacent(span: Sequence[int]) -> bool:
