@@ -7,6 +7,7 @@ pipeline.
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -313,3 +314,20 @@ def test_help_has_examples_and_no_typer_artefacts(command):
 def test_top_level_help_documents_exit_codes():
     result = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "120"})
     assert "Exit codes" in result.stdout and "<bool>" not in result.stdout
+
+
+def test_serve_loads_the_resources_before_it_serves_or_forks(fake_analyzer, monkeypatch):
+    """Resources load lazily: serve warms them first, so the first request is not the slow
+    one and --workers forks processes that share them; --workers 0 means one per core."""
+    import unspin.service
+
+    served: list[tuple[int, int]] = []
+
+    def record(config, workers: int) -> None:
+        served.append((workers, len(fake_analyzer.profiles)))  # analyses run before serving
+
+    monkeypatch.setattr(unspin.service, "serve_processes", record)
+    for workers, expected in (("3", 3), ("0", max(1, os.cpu_count() or 1))):
+        result = CliRunner().invoke(app, ["serve", "--port", "0", "--workers", workers])
+        assert result.exit_code == 0, result.output
+        assert served[-1][0] == expected and served[-1][1] >= 1

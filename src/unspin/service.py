@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import logging
 import os
 import signal
@@ -726,8 +727,9 @@ def serve_processes(config: uvicorn.Config, workers: int) -> None:
     """Serve with `workers` processes forked from this one, all on one listening socket.
 
     One process analyses on one core at a time (the analysis holds the GIL), so a server on
-    many cores needs as many processes. They are forked after the resources are loaded: the
-    memory-mapped tables and the loaded models are shared, and a worker starts at once. A
+    many cores needs as many processes. Forked after the resources are loaded (the caller
+    loads them), workers share the memory-mapped tables and what pages of the loaded models
+    they do not write to, and start at once. A
     worker that dies is replaced; SIGINT or SIGTERM stops them all. `workers` 1 serves in
     this process.
     """
@@ -739,6 +741,9 @@ def serve_processes(config: uvicorn.Config, workers: int) -> None:
     if not hasattr(os, "fork"):
         raise RuntimeError("several worker processes need os.fork (Linux, macOS)")
     sock = config.bind_socket()
+    # Objects made so far are left out of garbage collection, whose passes would otherwise
+    # write to their pages and so copy the resources into every worker.
+    gc.freeze()
     stopping = threading.Event()
     children: set[int] = set()
 
