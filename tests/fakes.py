@@ -70,6 +70,10 @@ class PhraseListAnalyzer:
             fingerprint_hits=sum(1 for span in spans if span.source == "fingerprint"),
         )
 
+    def warm(self) -> None:
+        """As the real one: one analysis, so every lazy part is built."""
+        self.analyze("Warm-up.")
+
 
 class CrashingAnalyzer(PhraseListAnalyzer):
     """Takes its whole process down, like a segfault in a C extension or the OOM killer.

@@ -511,3 +511,15 @@ def test_a_profiles_prior_does_not_count_towards_the_spin_rate():
         doc.slots = [slot]
         assert estimate_rate(doc) == estimate_rate(doc, None) == float(sigmoid(2.0)) / 2
         assert estimate_rate(doc, occurrence) == float(sigmoid(expected)) / 2
+
+
+def test_warm_loads_every_resource_a_request_would_need():
+    """Resources load lazily; `warm` (serve, screen before forking) loads them all at once."""
+    from unspin.pipeline import Analyzer
+    from unspin.resources import Resources
+
+    fresh = Analyzer(Resources())
+    assert "lexicon" not in vars(fresh.resources)
+    fresh.warm()
+    needed = {"lexicon", "lm", "general_lm", "bigrams", "decoder", "fingerprints", "terms"}
+    assert needed <= set(vars(fresh.resources))

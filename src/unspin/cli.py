@@ -894,9 +894,7 @@ def serve(
     if loaded is not None:
         typer.echo(f"unspin: using {loaded.describe()}", err=True)
     typer.echo("unspin: loading language resources…", err=True)
-    # Load every resource now (they load lazily), so the first request is not the slow one
-    # and --workers forks processes that share them.
-    default_analyzer().analyze("Warm the lazy resources once, before serving and forking.")
+    default_analyzer().warm()  # the first request is not the slow one; workers share them
     app_ = create_app(limits=limits, allowed_hosts=allowed_host or None, profile=loaded)
     config = server_config(app_, host=host, port=port, log_level=log_level)
     processes = workers or max(1, os.cpu_count() or 1)

@@ -50,6 +50,11 @@ class Analyzer:
         self.resources = resources or shared_resources()
         self.config = config or self.resources.config
 
+    def warm(self) -> None:
+        """Load every resource now instead of on first use (they load lazily): before a
+        server takes requests, and before forking workers that then share them."""
+        self.analyze("Warm the lazy resources once, before serving or forking.")
+
     @property
     def lexicon(self) -> Lexicon:
         return self.resources.lexicon

@@ -345,7 +345,7 @@ def _run_local(batches: Iterator[list[Document]], options: ScreenOptions) -> Ite
     if "fork" in get_all_start_methods():
         from unspin.pipeline import default_analyzer
 
-        default_analyzer().analyze("Warm the lazy caches once, before forking.")
+        default_analyzer().warm()
         if options.profile is not None:
             options.profile.load()  # read once here; the forked workers inherit it
         context = get_context("fork")
