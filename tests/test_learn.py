@@ -249,6 +249,8 @@ def test_the_second_pass_takes_over_the_first_and_comes_out_as_from_scratch(anal
     assert again.spin_score == first.spin_score  # the verdict reached without the dictionary
     with pytest.raises(ValueError, match="same text"):
         analyzer.prepared(text + " More.", learned, None, first)
+    with pytest.raises(ValueError, match="profile must be given"):
+        analyzer.prepared(text, None, None, first)
 
 
 def test_a_clean_text_learns_no_dictionary_from_itself(analyzer):

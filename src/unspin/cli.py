@@ -74,6 +74,13 @@ app = typer.Typer(
 )
 
 
+def _processes(workers: int) -> int:
+    """`--workers` as screen and serve take it: 0 means one process per core."""
+    import os
+
+    return workers or max(1, os.cpu_count() or 1)
+
+
 def _fail(message: str) -> NoReturn:
     """One line on stderr and exit code 2: what was wrong, not a traceback."""
     typer.echo(f"unspin: {message}", err=True)
@@ -728,7 +735,6 @@ def screen_command(
     partial_dict: bool = PARTIAL_DICT_OPTION,
 ) -> None:
     """Screen a corpus into a Parquet table; rerun the same command to resume after a kill."""
-    import os
     import warnings
 
     from rich.console import Console
@@ -745,7 +751,7 @@ def screen_command(
         _fail("standard input (-) can be given once")
     options = ScreenOptions(
         ingest=IngestOptions(text_field, id_field, DEFAULT_MAX_CHARS, defer_files=True),
-        workers=workers or max(1, os.cpu_count() or 1),
+        workers=_processes(workers),
         batch_size=batch_size,
         engine=engine,
         scheduler=scheduler,
@@ -877,8 +883,6 @@ def serve(
     partial_dict: bool = PARTIAL_DICT_OPTION,
 ) -> None:
     """Serve the web page at / and the HTTP API (/v1/analyze, /v1/restore, /openapi.json)."""
-    import os
-
     from unspin.pipeline import default_analyzer
     from unspin.service import ServiceLimits, create_app, serve_processes, server_config
 
@@ -897,7 +901,7 @@ def serve(
     default_analyzer().warm()  # the first request is not the slow one; workers share them
     app_ = create_app(limits=limits, allowed_hosts=allowed_host or None, profile=loaded)
     config = server_config(app_, host=host, port=port, log_level=log_level)
-    processes = workers or max(1, os.cpu_count() or 1)
+    processes = _processes(workers)
     if processes > 1:
         typer.echo(f"unspin: {processes} worker processes", err=True)
     try:

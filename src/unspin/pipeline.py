@@ -207,9 +207,12 @@ class Analyzer:
         `earlier`: the same text through these stages without a profile (see `prepared`).
         """
         check_text(text, self.config.max_chars)
-        if earlier is not None and profile is not None:
-            if earlier.text != text or earlier.profile is not None:
-                raise ValueError("`earlier` must be the same text analysed without a profile")
+        if earlier is not None:
+            if profile is None or earlier.text != text or earlier.profile is not None:
+                raise ValueError(
+                    "`earlier` must be the same text analysed without a profile, and a "
+                    "profile must be given to analyse it again with"
+                )
             doc = Document(
                 text=text,
                 tokens=earlier.tokens,
