@@ -496,7 +496,13 @@ def test_a_missing_original_counts_only_where_the_text_is_long_enough_to_miss_it
 
 def test_a_profiles_prior_does_not_count_towards_the_spin_rate():
     """A profile says which original a spun form comes from, not that this text was spun."""
-    from unspin.decide import estimate_rate
+    from unspin.decide import (
+        RATE_PRIOR,
+        RATE_TRUST_WORDS,
+        estimate_rate,
+        rewrite_rate,
+        shifted_rate,
+    )
     from unspin.document import Document, Slot
     from unspin.logistic import LogisticModel, sigmoid
     from unspin.profile import Profile, ProfilePair
@@ -511,6 +517,27 @@ def test_a_profiles_prior_does_not_count_towards_the_spin_rate():
         doc.slots = [slot]
         assert estimate_rate(doc) == estimate_rate(doc, None) == float(sigmoid(2.0)) / 2
         assert estimate_rate(doc, occurrence) == float(sigmoid(expected)) / 2
+        # Two words: the decisions' rate is mostly the plain mean, a little the shifted one.
+        masses = np.array([float(sigmoid(expected)), 0.0])
+        trust = 2 / (2 + RATE_TRUST_WORDS)
+        shifted = shifted_rate(masses, RATE_PRIOR)
+        assert rewrite_rate(doc, occurrence) == pytest.approx(
+            trust * shifted + (1 - trust) * masses.mean()
+        )
+
+
+def test_the_spin_rate_sharpens_what_the_words_say_together():
+    """Many words that look spun make a text spun more than each word alone says; a few
+    doubtful ones, less (the word probabilities were fitted at one rate, RATE_PRIOR)."""
+    from unspin.decide import RATE_PRIOR, shifted_rate
+
+    assert shifted_rate(np.zeros(10), RATE_PRIOR) == 0.0
+    assert shifted_rate(np.zeros(0), RATE_PRIOR) == 0.0
+    assert shifted_rate(np.full(10, RATE_PRIOR), RATE_PRIOR) == pytest.approx(RATE_PRIOR)
+    many = np.array([0.9] * 5 + [0.0] * 5)
+    assert shifted_rate(many, RATE_PRIOR) > many.mean()
+    few = np.array([0.05] * 2 + [0.0] * 38)
+    assert shifted_rate(few, RATE_PRIOR) < few.mean()
 
 
 def test_warm_loads_every_resource_a_request_would_need():

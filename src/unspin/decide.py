@@ -501,8 +501,8 @@ def segment_argmax(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return hit[np.searchsorted(hit, starts)]
 
 
-def estimate_rate(doc: Document, occurrence: LogisticModel | None = None) -> float:
-    """Expected share of words spun: per word, the largest spun mass of a slot covering it
+def word_masses(doc: Document, occurrence: LogisticModel | None = None) -> np.ndarray:
+    """Per word, the probability that it was spun: the largest spun mass of a slot covering it
     (the slot's spun mass: the occurrence model's probabilities of all its candidates together,
     rival explanations of one rewrite, at most 1).
 
@@ -514,7 +514,7 @@ def estimate_rate(doc: Document, occurrence: LogisticModel | None = None) -> flo
     weight = occurrence.weight("profile") if occurrence is not None and doc.profile else 0.0
     slots = [slot for slot in doc.slots if slot.log_odds is not None and len(slot.log_odds)]
     if not slots:
-        return 0.0
+        return np.zeros(doc.word_count)
     log_odds = np.concatenate([slot.log_odds for slot in slots])
     if weight:
         log_odds = log_odds - weight * np.concatenate([slot.columns["profile"] for slot in slots])
@@ -527,7 +527,54 @@ def estimate_rate(doc: Document, occurrence: LogisticModel | None = None) -> flo
     covered = np.arange(widths.sum()) - np.repeat(np.cumsum(widths) - widths, widths)
     best = np.zeros(offsets[-1])
     np.maximum.at(best, np.repeat(firsts, widths) + covered, np.repeat(masses / widths, widths))
-    return float(best.sum()) / max(doc.word_count, 1)
+    return best
+
+
+def estimate_rate(doc: Document, occurrence: LogisticModel | None = None) -> float:
+    """The mean of `word_masses`: the rate the document verdict weighs."""
+    masses = word_masses(doc, occurrence)
+    return float(masses.mean()) if len(masses) else 0.0
+
+
+def rewrite_rate(doc: Document, occurrence: LogisticModel | None = None) -> float:
+    """The rate the rewrite decisions weigh: `shifted_rate` where the text is long enough for
+    its words to tell together, the plain mean in short ones (a sentence with one odd word is
+    no text a fifth spun)."""
+    masses = word_masses(doc, occurrence)
+    if not len(masses):
+        return 0.0
+    trust = len(masses) / (len(masses) + RATE_TRUST_WORDS)
+    return trust * shifted_rate(masses, RATE_PRIOR) + (1 - trust) * float(masses.mean())
+
+
+# The share of spun words that the occurrence model's probabilities take for granted (they were
+# fitted on a pool of spun and clean samples). Each document then re-weighs them for its own
+# rate (`shifted_rate`). Chosen on fitting-family simulations of fitting-split news (48
+# articles, spun and clean): the mean absolute error of the estimated rate at a prior of
+# 0.03 / 0.05 / 0.08 / 0.1 / 0.15 was 0.133 / 0.051 / 0.038 / 0.066 / 0.125, against 0.090
+# for the plain mean of the masses (clean articles: 0.047 / 0.009 / 0.002 / 0.002 / 0.001
+# against 0.033).
+# The decision model keeps weights fitted with the plain mean: refitted (calibrate.py) with the
+# shifted rate in place of it, news WER reduction measured 31.4 -> 30.7%, so it was not.
+RATE_PRIOR = 0.08
+RATE_ITERATIONS = 50
+RATE_TRUST_WORDS = 100  # words at which the shifted rate and the plain mean weigh the same
+
+
+def shifted_rate(masses: np.ndarray, prior: float, iterations: int = RATE_ITERATIONS) -> float:
+    """The document's spin rate r by EM over its words' spun probabilities `masses`, each
+    fitted at rate `prior` and re-weighed for r (Saerens et al. 2002, prior shift): a text
+    where many words look spun is spun more than each word alone says, a text where few do
+    less. The mean of the masses instead sits between the two."""
+    if not len(masses):
+        return 0.0
+    prior_odds = prior / (1 - prior)
+    rate = float(masses.mean())
+    for _ in range(iterations):
+        rate = min(max(rate, 1e-4), 0.95)
+        shift = rate / (1 - rate) / prior_odds
+        rate = float((masses * shift / (1 - masses + masses * shift)).mean())
+    return rate
 
 
 NO_RUNNER_UP_MARGIN = 5.0  # a single candidate wins by this much
@@ -552,7 +599,7 @@ def decision_columns(doc: Document, occurrence: LogisticModel) -> dict[str, np.n
     slots ranked by `occurrence`."""
     if not doc.slots:
         return {name: np.zeros(0) for name in DECISION_FEATURES}
-    rate_logit = logit(min(max(doc.spin_rate, 0.005), 0.95))
+    rate_logit = logit(min(max(doc.rewrite_rate, 0.005), 0.95))
     columns, starts = stacked(doc.slots, OCCURRENCE_FEATURES)
     ranked = np.concatenate([slot.log_odds for slot in doc.slots])
     learned = learned_log_odds(ranked, columns, occurrence)
@@ -770,6 +817,7 @@ class Decoder:
         ranked = doc.slots if forms is None else [s for s in doc.slots if s.spun in forms]
         rank(ranked, self.models.occurrence)
         doc.spin_rate = estimate_rate(doc, self.models.occurrence)
+        doc.rewrite_rate = rewrite_rate(doc, self.models.occurrence)
         apply_decision_model(doc, self.models)
 
     def settle(
