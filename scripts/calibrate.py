@@ -53,10 +53,9 @@ from unspin.decide import (
     apply_decision_model,
     choose,
     decision_columns,
-    estimate_rate,
     pool,
     rank,
-    rewrite_rate,
+    spin_rates,
 )
 from unspin.document import Document
 from unspin.lexicon import CHANNEL_FEATURES, MIN_ORIGINAL_ZIPF
@@ -145,7 +144,7 @@ def fit_decoder(docs: list[Document], labels: list) -> tuple[LogisticModel, Logi
     slot_labels = []
     for doc, doc_labels in zip(docs, labels, strict=True):
         rank(doc.slots, occurrence)
-        doc.spin_rate, doc.rewrite_rate = estimate_rate(doc), rewrite_rate(doc)
+        doc.spin_rate, doc.rewrite_rate = spin_rates(doc)
         if not doc.slots:
             continue
         for name, values in decision_columns(doc, occurrence).items():
@@ -190,7 +189,7 @@ def out_of_fold_threshold(
         for i, g in enumerate(group):
             if g == fold and clean_docs[i].slots:
                 rank(clean_docs[i].slots, occurrence)
-                clean_docs[i].rewrite_rate = rewrite_rate(clean_docs[i])
+                clean_docs[i].rewrite_rate = spin_rates(clean_docs[i])[1]
                 apply_decision_model(clean_docs[i], models)
     clean_words = sum(d.word_count for d in clean_docs)
     for candidate in np.arange(0.0, 8.01, 0.25):

@@ -499,9 +499,8 @@ def test_a_profiles_prior_does_not_count_towards_the_spin_rate():
     from unspin.decide import (
         RATE_PRIOR,
         RATE_TRUST_WORDS,
-        estimate_rate,
-        rewrite_rate,
         shifted_rate,
+        spin_rates,
     )
     from unspin.document import Document, Slot
     from unspin.logistic import LogisticModel, sigmoid
@@ -515,13 +514,13 @@ def test_a_profiles_prior_does_not_count_towards_the_spin_rate():
         slot.log_odds = np.array([2.0])
         slot.columns["profile"] = np.array([1.0])
         doc.slots = [slot]
-        assert estimate_rate(doc) == estimate_rate(doc, None) == float(sigmoid(2.0)) / 2
-        assert estimate_rate(doc, occurrence) == float(sigmoid(expected)) / 2
+        assert spin_rates(doc)[0] == spin_rates(doc, None)[0] == float(sigmoid(2.0)) / 2
+        assert spin_rates(doc, occurrence)[0] == float(sigmoid(expected)) / 2
         # Two words: the decisions' rate is mostly the plain mean, a little the shifted one.
         masses = np.array([float(sigmoid(expected)), 0.0])
         trust = 2 / (2 + RATE_TRUST_WORDS)
         shifted = shifted_rate(masses, RATE_PRIOR)
-        assert rewrite_rate(doc, occurrence) == pytest.approx(
+        assert spin_rates(doc, occurrence)[1] == pytest.approx(
             trust * shifted + (1 - trust) * masses.mean()
         )
 

@@ -530,21 +530,17 @@ def word_masses(doc: Document, occurrence: LogisticModel | None = None) -> np.nd
     return best
 
 
-def estimate_rate(doc: Document, occurrence: LogisticModel | None = None) -> float:
-    """The mean of `word_masses`: the rate the document verdict weighs."""
-    masses = word_masses(doc, occurrence)
-    return float(masses.mean()) if len(masses) else 0.0
-
-
-def rewrite_rate(doc: Document, occurrence: LogisticModel | None = None) -> float:
-    """The rate the rewrite decisions weigh: `shifted_rate` where the text is long enough for
-    its words to tell together, the plain mean in short ones (a sentence with one odd word is
-    no text a fifth spun)."""
+def spin_rates(doc: Document, occurrence: LogisticModel | None = None) -> tuple[float, float]:
+    """The document's estimated spin rate twice over its `word_masses`: their mean, which the
+    verdict weighs, and the rate the rewrite decisions weigh: `shifted_rate` where the text is
+    long enough for its words to tell together, the plain mean in short ones (a sentence with
+    one odd word is no text a fifth spun)."""
     masses = word_masses(doc, occurrence)
     if not len(masses):
-        return 0.0
+        return 0.0, 0.0
+    mean = float(masses.mean())
     trust = len(masses) / (len(masses) + RATE_TRUST_WORDS)
-    return trust * shifted_rate(masses, RATE_PRIOR) + (1 - trust) * float(masses.mean())
+    return mean, trust * shifted_rate(masses, RATE_PRIOR) + (1 - trust) * mean
 
 
 # The share of spun words that the occurrence model's probabilities take for granted (they were
@@ -816,8 +812,7 @@ class Decoder:
         pool(doc, self.lexicon, forms)
         ranked = doc.slots if forms is None else [s for s in doc.slots if s.spun in forms]
         rank(ranked, self.models.occurrence)
-        doc.spin_rate = estimate_rate(doc, self.models.occurrence)
-        doc.rewrite_rate = rewrite_rate(doc, self.models.occurrence)
+        doc.spin_rate, doc.rewrite_rate = spin_rates(doc, self.models.occurrence)
         apply_decision_model(doc, self.models)
 
     def settle(
