@@ -109,7 +109,7 @@ class Document:
     slots: list[Slot] = field(default_factory=list)
     topics: dict[int, np.ndarray | None] = field(default_factory=dict)  # token -> topic vector
     spin_rate: float = 0.0  # estimated share of words the spinner replaced
-    rewrite_rate: float = 0.0  # the same as the rewrite decisions weigh it (decide.rewrite_rate)
+    rewrite_rate: float = 0.0  # the same as the rewrite decisions weigh it (decide.spin_rates)
     profile: Profile | None = None  # the spinner profile the text is analysed with
     decisions: list[Decision] = field(default_factory=list)
     evidence: dict[str, float] = field(default_factory=dict)  # document features, by name
