@@ -189,7 +189,7 @@ def out_of_fold_threshold(
         for i, g in enumerate(group):
             if g == fold and clean_docs[i].slots:
                 rank(clean_docs[i].slots, occurrence)
-                clean_docs[i].rewrite_rate = spin_rates(clean_docs[i])[1]
+                clean_docs[i].spin_rate, clean_docs[i].rewrite_rate = spin_rates(clean_docs[i])
                 apply_decision_model(clean_docs[i], models)
     clean_words = sum(d.word_count for d in clean_docs)
     for candidate in np.arange(0.0, 8.01, 0.25):
