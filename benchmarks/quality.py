@@ -54,10 +54,11 @@ from stages import (
 
 import unspin
 from unspin import Report
-from unspin.candidates import sentence_words
 from unspin.corpora import (
     LONG_SAMPLE_WORDS,
+    MIN_SENTENCE_WORDS,
     WikipediaSplit,
+    lone_sentences,
     long_sample,
     read_wikinews,
     read_wikipedia,
@@ -66,7 +67,6 @@ from unspin.fingerprint import PhraseSet
 from unspin.logistic import calibration_error
 from unspin.resources import Resources
 from unspin.simulate import HELD_OUT, spin_corpus
-from unspin.tokenize import tokenize
 
 # Neutral carriers for a bare phrase: the phrase sits mid-sentence, in the kind of prose where
 # tortured phrases turn up, with no neighbouring word that hints at the answer.
@@ -88,7 +88,6 @@ NEWS_AUROC_TARGET = Target(0.99)
 PARAGRAPH_TARGET = Target(9, at_least=True)
 NEWS_SEED = 2026
 WIKIPEDIA_ARTICLES = 40
-MIN_SENTENCE_WORDS = 6  # shorter "sentences" are headings, datelines and captions
 
 # The paragraph of issue 10, spun in the style of a real content-farm spinner (12 swaps).
 FARM_SPUN = (
@@ -232,22 +231,11 @@ def news_results(analyzer, data) -> list[Result]:
     ]
 
 
-def short_sentences(text: str, too_long: int) -> list[str]:
-    """The text's sentences (as unspin splits them) of MIN_SENTENCE_WORDS words or more but
-    under `too_long` words."""
-    tokens = tokenize(text)
-    return [
-        text[tokens[words[0]].start : tokens[words[-1]].end]
-        for words in sentence_words(tokens)
-        if MIN_SENTENCE_WORDS <= len(words) < too_long
-    ]
-
-
 def short_text_result(analyzer, section: str, texts: Sequence[str]) -> Result:
     """False edits when each sentence of the clean articles is checked on its own, as a user
     pasting one sentence does: too short for a verdict, so only the strict bar guards it."""
     too_long = analyzer.config.min_words_for_verdict
-    sentences = [s for text in texts for s in short_sentences(text, too_long)]
+    sentences = [s for text in texts for s in lone_sentences(text, too_long)]
     reports = [analyzer.analyze(s) for s in progress(sentences, "news sentences")]
     result = false_edit_result(
         f"{section}, held-out spinner family '{HELD_OUT}'",

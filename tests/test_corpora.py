@@ -58,3 +58,20 @@ def test_samples_keep_whole_paragraphs_of_either_layout() -> None:
         # just over the long sample's size, in whole paragraphs
         assert long.split("\n\n") == [paragraph] * 5
     assert corpora.article_samples([Article("e", "empty", heading)], seed=3) == []
+
+
+def test_lone_sentences_are_those_a_user_might_paste_one_by_one() -> None:
+    text = (
+        "Breaking news.\n\nThe minister told reporters on Tuesday that more people would be "
+        "evacuated. Officials said the storm was expected to reach the coast by Friday night, "
+        "bringing heavy rain, strong winds and flooding to many low-lying towns and villages "
+        "along the river."
+    )
+    sentences = corpora.lone_sentences(text, too_long=20)
+    # the heading is too short, the last sentence too long for "one sentence alone"; a
+    # sentence runs from its first word to its last (the full stop stays out)
+    assert sentences == [
+        "The minister told reporters on Tuesday that more people would be evacuated"
+    ]
+    assert text[text.index("The") :].startswith(sentences[0])
+    assert len(corpora.lone_sentences(text, too_long=100)) == 2

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from unspin.candidates import TermIndex, sentence_words
+from unspin.candidates import TermIndex
 from unspin.config import Config
 from unspin.decide import neighbours, topic_vectors
 from unspin.fingerprint import FingerprintIndex
@@ -17,7 +17,7 @@ from unspin.pipeline import Analyzer, screened
 from unspin.profile import Profile, ProfilePair
 from unspin.resources import Resources
 from unspin.score import cohesion
-from unspin.tokenize import tokenize
+from unspin.tokenize import sentence_words, tokenize
 
 
 def test_originals_are_inflected_like_the_spun_word(analyzer):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -21,22 +21,6 @@ from unspin.lexicon import (
 )
 from unspin.model import Candidate, Token
 from unspin.score import BATCH_SLOTS, ContextModel
-from unspin.tokenize import is_word
-
-
-def sentence_words(tokens: Sequence[Token]) -> Iterator[list[int]]:
-    """Indices of the word tokens of each sentence, in order."""
-    current: list[int] = []
-    sentence = tokens[0].sentence if tokens else 0
-    for index, token in enumerate(tokens):
-        if token.sentence != sentence:
-            if current:
-                yield current
-            current, sentence = [], token.sentence
-        if is_word(token):
-            current.append(index)
-    if current:
-        yield current
 
 
 class ProfileLike(Protocol):

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from unspin.tokenize import _SENTENCE_END, _TOKEN
+from unspin.tokenize import _SENTENCE_END, _TOKEN, sentence_words, tokenize
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 WIKINEWS_FILE = "wikinews_2019_2020.jsonl"
@@ -124,6 +124,20 @@ def _leading(kept: list[str]) -> str:
         if words > LONG_SAMPLE_WORDS:
             break
     return "\n\n".join(taken)
+
+
+MIN_SENTENCE_WORDS = 6  # shorter "sentences" are headings, datelines and captions
+
+
+def lone_sentences(text: str, too_long: int) -> list[str]:
+    """The text's sentences (as unspin splits them) of MIN_SENTENCE_WORDS words or more but
+    under `too_long` words: what a user pasting one sentence checks, too short for a verdict."""
+    tokens = tokenize(text)
+    return [
+        text[tokens[words[0]].start : tokens[words[-1]].end]
+        for words in sentence_words(tokens)
+        if MIN_SENTENCE_WORDS <= len(words) < too_long
+    ]
 
 
 def article_samples(articles: Iterable[Article], seed: int) -> list[str]:

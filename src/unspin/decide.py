@@ -767,6 +767,16 @@ def rewrite_threshold(strict: float, floor: float, spin_score: float | None) -> 
     return max(min(floor, strict), strict - logit(spin_score))
 
 
+def shortens_a_phrase(decision: Decision) -> bool:
+    """A thesaurus rewrite of a phrase into fewer words ("in an effort to" -> "to")."""
+    slot = decision.slot
+    return (
+        decision.source == "thesaurus"
+        and slot.end - slot.start > 1
+        and len(decision.original.split()) < slot.end - slot.start
+    )
+
+
 def near_rewrites(doc: Document, lm: ContextModel) -> list[Slot]:
     """Slots whose neighbours (order - 1 words each side) include a chosen rewrite."""
     width = lm.order - 1

@@ -6,9 +6,9 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from unspin.candidates import ProfileLike, cut_by_context, propose, sentence_words
+from unspin.candidates import ProfileLike, cut_by_context, propose
 from unspin.config import Config
-from unspin.decide import rewrite_threshold, topic_vectors
+from unspin.decide import rewrite_threshold, shortens_a_phrase, topic_vectors
 from unspin.document import Decision, Document, Slot
 from unspin.fingerprint import FingerprintHit, FingerprintIndex, FingerprintRule
 from unspin.language import not_english_reason
@@ -19,7 +19,7 @@ from unspin.render import match_case, restore, with_article
 from unspin.resources import Resources, shared_resources
 from unspin.score import ContextModel, cohesion
 from unspin.sections import merge_reports, split_sections
-from unspin.tokenize import check_text, tokenize
+from unspin.tokenize import check_text, sentence_words, tokenize
 
 if TYPE_CHECKING:
     from unspin.profile import Profile
@@ -193,7 +193,7 @@ class Analyzer:
             doc, threshold, self.config.rescoring_passes, self.config.profile_replace_rate
         )
         if verdict is None and not self.config.shorten_phrases_without_verdict:
-            doc.decisions = [d for d in doc.decisions if not _shortens_a_phrase(d)]
+            doc.decisions = [d for d in doc.decisions if not shortens_a_phrase(d)]
 
     def candidates(
         self,
@@ -441,13 +441,3 @@ def analyze(
     `progress(done_words, total_words)` is called as long documents are worked through.
     """
     return default_analyzer().analyze(text, profile, progress)
-
-
-def _shortens_a_phrase(decision: Decision) -> bool:
-    """A thesaurus rewrite of a phrase into fewer words ("in an effort to" -> "to")."""
-    slot = decision.slot
-    return (
-        decision.source == "thesaurus"
-        and slot.end - slot.start > 1
-        and len(decision.original.split()) < slot.end - slot.start
-    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 
 from unspin.config import DEFAULTS
 from unspin.model import Token
@@ -92,3 +93,18 @@ def tokenize(text: str) -> list[Token]:
 
 def is_word(token: Token) -> bool:
     return token.text[0].isalpha()
+
+
+def sentence_words(tokens: Sequence[Token]) -> Iterator[list[int]]:
+    """Indices of the word tokens of each sentence, in order."""
+    current: list[int] = []
+    sentence = tokens[0].sentence if tokens else 0
+    for index, token in enumerate(tokens):
+        if token.sentence != sentence:
+            if current:
+                yield current
+            current, sentence = [], token.sentence
+        if is_word(token):
+            current.append(index)
+    if current:
+        yield current
