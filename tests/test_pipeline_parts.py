@@ -11,7 +11,7 @@ from unspin.candidates import TermIndex
 from unspin.config import Config
 from unspin.decide import neighbours, topic_vectors
 from unspin.fingerprint import FingerprintIndex
-from unspin.lexicon import PhraseFacts
+from unspin.lexicon import MIN_ORIGINAL_ZIPF, PhraseFacts
 from unspin.phrases import PhraseSet
 from unspin.pipeline import Analyzer, screened
 from unspin.profile import Profile, ProfilePair
@@ -24,6 +24,17 @@ def test_originals_are_inflected_like_the_spun_word(analyzer):
     originals = [o.text for o in analyzer.lexicon.origins("floors")]
     assert "grounds" in originals
     assert "told" in [o.text for o in analyzer.lexicon.origins("advised")]
+
+
+def test_an_inflected_original_is_a_word_in_use_not_an_invented_form(analyzer):
+    """lemminflect inflects "most" as "moster" and "just" as "justed"; an inflected original is
+    held to the floor every original is (MIN_ORIGINAL_ZIPF)."""
+    lexicon = analyzer.lexicon
+    for spun, invented in (("more", "moster"), ("more", "oftener"), ("said", "justed")):
+        originals = [o.text for o in lexicon.origins(spun)]
+        assert invented not in originals
+        assert all(lexicon.phrase_zipf(o) >= MIN_ORIGINAL_ZIPF for o in originals)
+    assert "stated" in [o.text for o in lexicon.origins("said")]  # inflected, in use
 
 
 def test_another_form_of_the_same_word_is_never_an_original(analyzer):

@@ -952,8 +952,14 @@ class Lexicon:
         for lemma_phrase, tag in self._lemma_forms(spun):
             for origin in self._ranked(lemma_phrase):
                 inflected = self.inflect(origin.text, tag)
-                if not inflected or inflected == spun or self.phrase_zipf(inflected) < 1.0:
-                    continue  # lemminflect also invents forms ("wayed"); keep words in use
+                if (
+                    not inflected
+                    or inflected == spun
+                    or self.phrase_zipf(inflected) < MIN_ORIGINAL_ZIPF
+                ):
+                    # lemminflect also invents forms ("moster", "justed", "oftener", Zipf
+                    # 1.3-1.7): an inflected original is held to every original's floor
+                    continue
                 known = found.get(inflected)
                 if known is None or known.score < origin.score:
                     found[inflected] = Origin(inflected, origin.links, origin.score)
