@@ -171,8 +171,9 @@ def clean_labels(doc: Document) -> list[np.ndarray]:
 
 
 def sentence_documents(analyzer: Analyzer, samples: list[SpunText]) -> list[list[Document]]:
-    """Per sample, the clean sentences of its long sample (`lone_sentences`), each analysed on
-    its own; a short sample's sentences are in the long one."""
+    """Per sample, the clean sentences of a long sample (`lone_sentences`; samples alternate
+    short and long, `article_samples`), each analysed on its own. A short sample gives none:
+    its one or two paragraphs are mostly inside its article's long sample."""
     too_long = analyzer.config.min_words_for_verdict
     return [
         [analyzer_document_features(analyzer, s) for s in lone_sentences(sample.original, too_long)]

@@ -958,7 +958,7 @@ class Lexicon:
                     or self.phrase_zipf(inflected) < MIN_ORIGINAL_ZIPF
                 ):
                     # lemminflect also invents forms ("moster", "justed", "oftener", Zipf
-                    # 1.3-1.7): an inflected original is held to every original's floor
+                    # 1.3-2.0): an inflected original is held to every original's floor
                     continue
                 known = found.get(inflected)
                 if known is None or known.score < origin.score:
