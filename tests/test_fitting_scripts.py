@@ -55,3 +55,37 @@ def test_calibrate_refits_its_models_and_keeps_the_other_sections(tmp_path: Path
     assert written["span_confidence"] == shipped["span_confidence"]
     # ... and the file still loads as the decoder's models.
     assert Models.bundled(written).threshold == written["threshold"]
+
+
+@needs_news
+def test_choose_context_cut_counts_each_family_with_a_channel_fitted_without_it() -> None:
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(REPO_ROOT / "scripts" / "choose_context_cut.py"),
+            *("--articles", "4", "--test-articles", "3", "--weights", "0,8"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    rows = {
+        line.split("│")[1].strip(): [cell.strip() for cell in line.split("│")[2:-1]]
+        for line in run.stdout.splitlines()
+        if line.startswith("│")
+    }
+    assert set(rows) == {"moby", "wordnet", "wordy", "tortured", "all"}
+    # one channel per held-out family, fitted on the other three families' swaps only
+    assert run.stdout.count("channel: ") == 4
+    for cells in rows.values():
+        swaps, *shares = cells
+        assert int(swaps.replace(",", "")) > 0
+        assert all(0 <= float(share.rstrip("%")) <= 100 for share in shares)
+    bad = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "scripts" / "choose_context_cut.py"), "--weights", "x"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bad.returncode == 2 and "numbers separated by commas" in bad.stderr
