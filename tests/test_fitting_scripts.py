@@ -26,20 +26,23 @@ needs_news = pytest.mark.skipif(
 )
 
 
+def run_script(name: str, *args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    """One of scripts/ run as a user runs it, output captured."""
+    return subprocess.run(
+        [sys.executable, str(REPO_ROOT / "scripts" / name), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 @needs_news
 def test_calibrate_refits_its_models_and_keeps_the_other_sections(tmp_path: Path) -> None:
     shipped = json.loads(weights_path().read_text(encoding="utf-8"))
     out = tmp_path / "weights.json"
     out.write_text(json.dumps(shipped), encoding="utf-8")
-    run = subprocess.run(
-        [
-            sys.executable,
-            str(REPO_ROOT / "scripts" / "calibrate.py"),
-            *("--articles", "3", "--wikipedia-articles", "0", "--out", str(out)),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
+    run = run_script(
+        "calibrate.py", "--articles", "3", "--wikipedia-articles", "0", "--out", str(out)
     )
     assert run.returncode == 0, run.stderr[-2000:]
     written = json.loads(out.read_text(encoding="utf-8"))
@@ -59,15 +62,8 @@ def test_calibrate_refits_its_models_and_keeps_the_other_sections(tmp_path: Path
 
 @needs_news
 def test_choose_context_cut_counts_each_family_with_a_channel_fitted_without_it() -> None:
-    run = subprocess.run(
-        [
-            sys.executable,
-            str(REPO_ROOT / "scripts" / "choose_context_cut.py"),
-            *("--articles", "4", "--test-articles", "3", "--weights", "0,8"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
+    run = run_script(
+        "choose_context_cut.py", "--articles", "4", "--test-articles", "3", "--weights", "0,8"
     )
     assert run.returncode == 0, run.stderr[-2000:]
     rows = {
@@ -82,10 +78,5 @@ def test_choose_context_cut_counts_each_family_with_a_channel_fitted_without_it(
         swaps, *shares = cells
         assert int(swaps.replace(",", "")) > 0
         assert all(0 <= float(share.rstrip("%")) <= 100 for share in shares)
-    bad = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "scripts" / "choose_context_cut.py"), "--weights", "x"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    bad = run_script("choose_context_cut.py", "--weights", "x", timeout=120)
     assert bad.returncode == 2 and "numbers separated by commas" in bad.stderr
