@@ -58,14 +58,8 @@ def units_from_edits(spun: str, edits: Iterable) -> list[Unit]:
 def stage_counts(doc, units: Sequence[Unit]) -> StageCounts:
     """How far each unit gets through unspin's stages in an analysed `Document`."""
     counts = StageCounts(units=len(units))
-    slots = {}
-    for slot in doc.slots:
-        start, end = doc.tokens[slot.first].start, doc.tokens[slot.last - 1].end
-        slots[(start, end)] = slot
-    accepted = {
-        (doc.tokens[d.slot.first].start, doc.tokens[d.slot.last - 1].end): d.original
-        for d in doc.decisions
-    }
+    slots = {doc.char_span(slot): slot for slot in doc.slots}
+    accepted = {doc.char_span(d.slot): d.original for d in doc.decisions}
     hits = {(h.start, h.end): h.expected.lower() for h in doc.hits}
     for unit in units:
         key = (unit.start, unit.end)

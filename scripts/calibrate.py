@@ -88,8 +88,7 @@ def labelled_document(
         truth = {(e.start, e.end): e.original for e in spun.edits}
     labels = []
     for slot in doc.slots:
-        start, end = doc.tokens[slot.first].start, doc.tokens[slot.last - 1].end
-        original = truth.get((start, end))
+        original = truth.get(doc.char_span(slot))
         labels.append(np.array([o == original for o in slot.originals], dtype=float))
     return doc, labels
 

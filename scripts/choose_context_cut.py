@@ -39,10 +39,7 @@ def kept_share(analyzer: Analyzer, samples: list[SpunText]) -> tuple[int, int]:
     kept = swaps = 0
     for sample in samples:
         doc = analyzer.candidates(sample.spun)
-        slots = {
-            (doc.tokens[slot.first].start, doc.tokens[slot.last - 1].end): slot
-            for slot in doc.slots
-        }
+        slots = {doc.char_span(slot): slot for slot in doc.slots}
         for edit in sample.edits:
             slot = slots.get((edit.start, edit.end))
             kept += slot is not None and edit.original in slot.originals

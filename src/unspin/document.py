@@ -117,6 +117,10 @@ class Document:
     judged: bool = True  # False when no verdict can be given (too short, not English)
     notes: list[str] = field(default_factory=list)
 
+    def char_span(self, slot: Slot) -> tuple[int, int]:
+        """Where a slot's words stand in `text`: start of the first, end of the last."""
+        return self.tokens[slot.first].start, self.tokens[slot.last - 1].end
+
     def words(self, sentence: int) -> list[str]:
         return [self.tokens[i].norm for i in self.sentences[sentence]]
 

@@ -340,7 +340,7 @@ class Analyzer:
 
     def _span(self, doc: Document, decision: Decision) -> Span:
         slot = decision.slot
-        start, end = doc.tokens[slot.first].start, doc.tokens[slot.last - 1].end
+        start, end = doc.char_span(slot)
         spun = doc.text[start:end]
         return Span(
             start=start,
