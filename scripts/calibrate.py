@@ -19,7 +19,7 @@ The same samples unspun are the negatives. Fits, in order, and writes `--out`:
    samples and on their sentences analysed one by one (no verdict lowers the bar there);
 5. document  P(document was spun) over DOCUMENT_FEATURES.
 
-    .venv/bin/python scripts/calibrate.py [--families moby,wordnet,...] [--out FILE]
+    .venv/bin/python scripts/calibrate.py [--families F,...] [--spintax-share S] [--out FILE]
 """
 
 from __future__ import annotations
@@ -255,12 +255,21 @@ def main() -> None:
         help=f"spinner families to fit on (default: all but '{HELD_OUT}', which "
         "benchmarks/quality.py measures on)",
     )
+    parser.add_argument(
+        "--spintax-share",
+        type=float,
+        default=0.0,
+        help="share of the spinners that draw a form at each occurrence (Spinner.spintax); "
+        "the shipped weights use none",
+    )
     parser.add_argument("--out", type=Path, default=weights_path(), help="weights file to write")
     args = parser.parse_args()
     try:
         families = tuple(Family(name.strip()) for name in args.families.split(","))
     except ValueError as error:
         parser.error(f"--families: {error}; choose from {', '.join(Family)}")
+    if not 0.0 <= args.spintax_share <= 1.0:
+        parser.error(f"--spintax-share is a share between 0 and 1, got {args.spintax_share}")
     started = time.time()
     resources = Resources(Config(), phrases=PhraseSet.TRAIN)
     lexicon = resources.lexicon
@@ -271,7 +280,7 @@ def main() -> None:
         )
     )
     texts = article_samples(news, args.seed) + article_samples(wikipedia, args.seed + 1)
-    spun = spin_corpus(texts, families, lexicon, seed=args.seed)
+    spun = spin_corpus(texts, families, lexicon, seed=args.seed, spintax_share=args.spintax_share)
     print(
         f"{len(texts)} samples, {sum(len(t.split()) for t in texts):,} words; "
         f"families {', '.join(families)}"
@@ -327,6 +336,7 @@ def main() -> None:
             f"{len(texts)} samples of {len(news)} Wikinews articles (fitting split) and "
             f"{len(wikipedia)} Wikipedia articles (fitting slice), families "
             f"{', '.join(families)}, seed {args.seed}"
+            + (f", spintax share {args.spintax_share}" if args.spintax_share else "")
         ),
     }
     stored = json.loads(args.out.read_text(encoding="utf-8")) if args.out.exists() else {}

@@ -60,6 +60,13 @@ def test_calibrate_refits_its_models_and_keeps_the_other_sections(tmp_path: Path
     assert Models.bundled(written).threshold == written["threshold"]
 
 
+def test_calibrate_refuses_a_spintax_share_outside_0_to_1(tmp_path: Path) -> None:
+    run = run_script("calibrate.py", "--spintax-share", "1.5", "--out", str(tmp_path / "w.json"))
+    assert run.returncode == 2
+    assert "--spintax-share is a share between 0 and 1, got 1.5" in run.stderr
+    assert not (tmp_path / "w.json").exists()
+
+
 @needs_news
 def test_choose_context_cut_counts_each_family_with_a_channel_fitted_without_it() -> None:
     run = run_script(

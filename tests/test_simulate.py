@@ -64,6 +64,38 @@ def test_a_spinner_is_a_dictionary_one_spun_form_per_word(lexicon):
         assert len([e for e in spun.edits if e.original == "said"]) == said
 
 
+def test_a_spintax_spinner_draws_a_form_at_each_occurrence(lexicon):
+    """SpinBot-style spinners pick among a word's synonyms at every occurrence ("child" ->
+    "kid", "tyke", "youngster" in one paragraph); which words they replace stays fixed."""
+    table = forward_synonyms(Family.MOBY, lexicon)
+    text = " ".join([TEXT] * 4)
+    spinner = Spinner(Family.MOBY, table, lexicon, rate=0.9, seed=11, consistent=1.0)
+    spinner.spintax = True
+    spun = spinner.spin(text)
+    forms = defaultdict(set)
+    for edit in spun.edits:
+        form = spun.spun[edit.start : edit.end].lower()
+        assert form in spinner.spun_options(edit.original)
+        forms[edit.original].add(form)
+    assert any(len(f) > 1 for f in forms.values()), "every word kept one form"
+    words = [t.norm for t in tokenize(text)]
+    for original in forms:  # a word it replaces, it replaces every time (consistent=1.0)
+        assert sum(e.original == original for e in spun.edits) == words.count(original)
+
+
+def test_a_corpus_spins_with_the_share_of_spintax_spinners_asked_for(lexicon):
+    texts = [" ".join([TEXT] * 3)] * 6
+    plain = spin_corpus(texts, (Family.MOBY,), lexicon, seed=4)
+    assert [s.spun for s in spin_corpus(texts, (Family.MOBY,), lexicon, 4, 0.0)] == [
+        s.spun for s in plain
+    ]
+    spintax = spin_corpus(texts, (Family.MOBY,), lexicon, seed=4, spintax_share=1.0)
+    assert [s.rate for s in spintax] == [s.rate for s in plain]  # other habits as they were
+    assert [s.spun for s in spintax] != [s.spun for s in plain]
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        spin_corpus(texts, (Family.MOBY,), lexicon, spintax_share=1.5)
+
+
 def test_rates_and_families_vary_across_a_corpus(lexicon):
     spun = spin_corpus([TEXT] * 6, (Family.WORDNET, Family.WORDY), lexicon, seed=1)
     assert {s.family for s in spun} == {Family.WORDNET, Family.WORDY}

@@ -131,6 +131,11 @@ class Spinner:
     # one per document; `dictionary` then holds every choice made so far (None: left alone).
     site_wide: bool = False
     dictionary: dict[str, str | None] = field(default_factory=dict)
+    # A spintax spinner ({said|stated|mentioned}) draws the form afresh at each occurrence
+    # among everything its dictionary offers for the word, as SpinBot does ("child" -> "kid",
+    # "tyke", "youngster" in one paragraph); which word types it replaces is still fixed.
+    spintax: bool = False
+    options: dict[str, list[str]] = field(default_factory=dict, repr=False)  # spun_options
 
     @classmethod
     def build(
@@ -162,6 +167,15 @@ class Spinner:
 
     def spun_form(self, word: str, rng: random.Random) -> str | None:
         """The one spun form this spinner uses for `word`, inflected like it, or None."""
+        close = self.spun_options(word)
+        return rng.choice(close) if close else None
+
+    def spun_options(self, word: str) -> list[str]:
+        """Every spun form the dictionary offers for `word`, inflected like it, in use and
+        close in sense (sorted)."""
+        cached = self.options.get(word)
+        if cached is not None:
+            return cached
         options = list(self.table.get(word, ()))
         for lemma, tag in self.lexicon.forms(word):
             for synonym in self.table.get(lemma, ()):
@@ -171,9 +185,10 @@ class Spinner:
         lemmas = self.lexicon.lemmas(word)
         embeddings = self.lexicon.embeddings
         unit = embeddings.unit(word)
+        close: list[str] = []
+        self.options[word] = close
         if unit is None:
-            return None
-        close = []
+            return close
         for option in sorted(set(options)):
             if option == word or self.lexicon.lemmas(option) & lemmas:
                 continue
@@ -183,7 +198,7 @@ class Spinner:
             similarity = float(vector @ unit) if vector is not None else 0.0
             if similarity >= MIN_SIMILARITY:
                 close.append(option)
-        return rng.choice(close) if close else None
+        return close
 
     def spin(self, text: str) -> SpunText:
         rng = random.Random(f"{self.seed}:{len(text)}:{text[:64]}")
@@ -207,7 +222,10 @@ class Spinner:
                     chosen = pick.random() < self.rate
                     dictionary[word] = self.spun_form(word, pick) if chosen else None
                 if dictionary[word] is not None and rng.random() < self.consistent:
-                    replacement = _cased(dictionary[word], token.text)
+                    form = dictionary[word]
+                    if self.spintax:
+                        form = rng.choice(self.spun_options(word))
+                    replacement = _cased(form, token.text)
             if replacement is None:
                 pieces.append(token.text)
                 length += len(token.text)
@@ -237,7 +255,11 @@ def _cased(spun: str, like: str) -> str:
 
 
 def spin_corpus(
-    texts: list[str], families: tuple[Family, ...], lexicon: Lexicon, seed: int = 0
+    texts: list[str],
+    families: tuple[Family, ...],
+    lexicon: Lexicon,
+    seed: int = 0,
+    spintax_share: float = 0.0,
 ) -> list[SpunText]:
     """Spin each text with a spinner of its own (family taken in turn, rate and habits drawn).
 
@@ -246,11 +268,16 @@ def spin_corpus(
     tortured only long ones. Drawn in equal shares in a seeded random order instead, the
     refitted models measured worse (quality.py: SpinBot WER reduction 7.4% -> 5.7%, false edits
     on clean news 0.66 -> 0.81 per 1,000 words; news 31.2% -> 31.6%), so the turn stays.
+    `spintax_share`: the share of the spinners that draw a form per occurrence
+    (`Spinner.spintax`), each drawn apart from its other habits, which stay as without it.
     """
+    if not 0.0 <= spintax_share <= 1.0:
+        raise ValueError(f"spintax_share is a share between 0 and 1, got {spintax_share}")
     tables = {family: forward_synonyms(family, lexicon) for family in families}
     spun = []
     for index, text in enumerate(texts):
         family = families[index % len(families)]
         spinner = Spinner.build(family, lexicon, seed * 100_003 + index, tables[family])
+        spinner.spintax = random.Random(f"{seed}:spintax:{index}").random() < spintax_share
         spun.append(spinner.spin(text))
     return spun
