@@ -162,12 +162,16 @@ def simulation_results(
     texts: Sequence[str],
     wer_target: Target | None,
     auroc_target: Target | None,
+    spintax: bool = False,
 ) -> list[Result]:
-    """Held-out clean texts spun by the held-out spinner family, and the same unspun."""
+    """Held-out clean texts spun by the held-out spinner family, and the same unspun.
+
+    `spintax`: every spinner draws a form at each occurrence (as SpinBot does) instead of
+    keeping one per word; only the spun rows then, the clean ones being those without it.
+    """
     lexicon = analyzer.resources.lexicon
-    spun = spin_corpus(texts, (HELD_OUT,), lexicon, seed=NEWS_SEED)
+    spun = spin_corpus(texts, (HELD_OUT,), lexicon, seed=NEWS_SEED, spintax_share=float(spintax))
     spun_docs, spun_reports = analyze_all(analyzer, [s.spun for s in spun], f"{key} spun")
-    clean_docs, clean_reports = analyze_all(analyzer, texts, f"{key} clean")
     section = f"{section}, held-out spinner family '{HELD_OUT}'"
     wer_spun = corpus_wer((s.spun, s.original) for s in spun)
     wer_restored = corpus_wer(
@@ -176,11 +180,7 @@ def simulation_results(
     counts = StageCounts()
     for doc, sample in zip(spun_docs, spun, strict=True):
         counts += stage_counts(doc, units_from_edits(sample.spun, sample.edits))
-    words = sum(count_words(t) for t in texts)
-    false_spans = sum(len(r.spans) for r in clean_reports)
-    reports = [*clean_reports, *spun_reports]
-    labels = [0] * len(clean_reports) + [1] * len(spun_reports)
-    return [
+    rows = [
         Result(
             section,
             f"{key}_wer_spun",
@@ -201,12 +201,20 @@ def simulation_results(
             wer_target,
         ),
         *stage_results(section, key, counts),
+    ]
+    if spintax:
+        return rows
+    _, clean_reports = analyze_all(analyzer, texts, f"{key} clean")
+    reports = [*clean_reports, *spun_reports]
+    labels = [0] * len(clean_reports) + [1] * len(spun_reports)
+    return [
+        *rows,
         false_edit_result(
             section,
             f"{key}_false_spans_per_1k",
             "False edits on the clean articles",
-            false_spans,
-            words,
+            sum(len(r.spans) for r in clean_reports),
+            sum(count_words(t) for t in texts),
         ),
         Result(
             section,
@@ -228,6 +236,15 @@ def news_results(analyzer, data) -> list[Result]:
             analyzer, section, "news", texts, NEWS_WER_REDUCTION_TARGET, NEWS_AUROC_TARGET
         ),
         short_text_result(analyzer, section, texts),
+        *simulation_results(
+            analyzer,
+            f"{section}, spintax spinners (a form drawn at each occurrence, as SpinBot does)",
+            "news_spintax",
+            texts,
+            None,
+            None,
+            spintax=True,
+        ),
     ]
 
 
