@@ -1,8 +1,9 @@
-"""Logistic models with named features, stored in unspin/data/weights.json.
+"""Models with named features, stored in unspin/data/weights.json.
 
-Every model of the pipeline (channel, occurrence, decision, document) is one of these: features
-are passed by name, so adding a feature never silently shifts the others, and a feature missing
-from the stored weights weighs 0 until the model is refitted.
+Every model of the pipeline (channel, occurrence, decision, document) is a logistic one; the
+spin rate a text's context fit speaks for is a linear one. Features are passed by name, so
+adding a feature never silently shifts the others, and a feature missing from the stored
+weights weighs 0 until the model is refitted.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Self
 
 import numpy as np
 
@@ -21,8 +23,8 @@ WEIGHTS_FILE = "weights.json"
 
 
 @dataclass(frozen=True)
-class LogisticModel:
-    """log-odds = intercept + sum(weight[name] * feature[name])."""
+class NamedWeights:
+    """intercept + sum(weight[name] * feature[name]): what every model here computes."""
 
     features: tuple[str, ...]
     weights: tuple[float, ...]
@@ -33,9 +35,7 @@ class LogisticModel:
             raise ValueError(f"{len(self.features)} feature names but {len(self.weights)} weights")
 
     @classmethod
-    def bundled(
-        cls, section: str, features: Sequence[str], stored: Mapping | None = None
-    ) -> LogisticModel:
+    def bundled(cls, section: str, features: Sequence[str], stored: Mapping | None = None) -> Self:
         """Model `section` of a weights file (the shipped one unless `stored` is given)."""
         data = (bundle() if stored is None else stored).get(section)
         if data is None:
@@ -43,7 +43,7 @@ class LogisticModel:
         return cls.from_dict(data, features)
 
     @classmethod
-    def from_dict(cls, data: Mapping, features: Sequence[str]) -> LogisticModel:
+    def from_dict(cls, data: Mapping, features: Sequence[str]) -> Self:
         stored = data["weights"]
         return cls(
             tuple(features),
@@ -64,8 +64,8 @@ class LogisticModel:
             "intercept": round(self.intercept, 5),
         }
 
-    def log_odds(self, columns: Mapping[str, np.ndarray | float]) -> np.ndarray:
-        """Log-odds of every row; `columns` maps each feature name to its values."""
+    def linear(self, columns: Mapping[str, np.ndarray | float]) -> np.ndarray:
+        """The weighted sum of every row; `columns` maps each feature name to its values."""
         missing = [n for n in self.features if n not in columns]
         if missing:
             raise KeyError(f"features not computed: {', '.join(missing)}")
@@ -78,6 +78,15 @@ class LogisticModel:
     def matrix(self, columns: Mapping[str, np.ndarray]) -> np.ndarray:
         """The feature matrix in this model's column order (for fitting)."""
         return np.column_stack([np.asarray(columns[n], dtype=float) for n in self.features])
+
+
+@dataclass(frozen=True)
+class LogisticModel(NamedWeights):
+    """log-odds = intercept + sum(weight[name] * feature[name])."""
+
+    def log_odds(self, columns: Mapping[str, np.ndarray | float]) -> np.ndarray:
+        """Log-odds of every row; `columns` maps each feature name to its values."""
+        return self.linear(columns)
 
     @classmethod
     def fit(
@@ -122,6 +131,33 @@ class LogisticModel:
         weights = dict(zip(free, fitted, strict=True))
         weights.update(fixed)
         return cls(tuple(features), tuple(float(weights[n]) for n in features), intercept)
+
+
+@dataclass(frozen=True)
+class LinearModel(NamedWeights):
+    """value = intercept + sum(weight[name] * feature[name]), fitted by least squares: for a
+    quantity that is not a probability of one event (a document's spin rate)."""
+
+    def predict(self, columns: Mapping[str, np.ndarray | float]) -> np.ndarray:
+        """The value of every row; `columns` maps each feature name to its values."""
+        return self.linear(columns)
+
+    @classmethod
+    def fit(
+        cls,
+        features: Sequence[str],
+        columns: Mapping[str, np.ndarray],
+        targets: np.ndarray,
+        sample_weight: np.ndarray | None = None,
+    ) -> LinearModel:
+        """Weighted least squares (each row counts `sample_weight` times)."""
+        y = np.asarray(targets, dtype=float)
+        if not len(y):
+            raise ValueError("no rows to fit on")
+        x = np.column_stack([np.ones(len(y)), *(np.asarray(columns[n], float) for n in features)])
+        root = np.sqrt(np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight))
+        solution = np.linalg.lstsq(x * root[:, None], y * root, rcond=None)[0]
+        return cls(tuple(features), tuple(float(w) for w in solution[1:]), float(solution[0]))
 
 
 def calibration_error(
