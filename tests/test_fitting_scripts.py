@@ -87,3 +87,26 @@ def test_choose_context_cut_counts_each_family_with_a_channel_fitted_without_it(
         assert all(0 <= float(share.rstrip("%")) <= 100 for share in shares)
     bad = run_script("choose_context_cut.py", "--weights", "x", timeout=120)
     assert bad.returncode == 2 and "numbers separated by commas" in bad.stderr
+
+
+@needs_news
+def test_fit_context_rate_writes_only_its_own_section(tmp_path: Path) -> None:
+    shipped = json.loads(weights_path().read_text(encoding="utf-8"))
+    out = tmp_path / "weights.json"
+    out.write_text(json.dumps({k: v for k, v in shipped.items() if k != "context_rate"}))
+    run = run_script(
+        "fit_context_rate.py", "--articles", "4", "--wikipedia-articles", "0", "--out", str(out)
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "24 samples (8 clean, the rest spun)" in run.stdout
+    written = json.loads(out.read_text(encoding="utf-8"))
+    assert {k: v for k, v in written.items() if k != "context_rate"} == {
+        k: v for k, v in shipped.items() if k != "context_rate"
+    }
+    model = written["context_rate"]
+    assert math.isfinite(model["intercept"])
+    # Spun samples sit more oddly in their context than the same samples clean.
+    assert model["weights"]["context_fit"] < 0
+    assert Models.bundled(written).context_rate is not None
+    bad = run_script("fit_context_rate.py", "--articles", "0", "--out", str(out), timeout=120)
+    assert bad.returncode == 2 and "--articles must be positive" in bad.stderr

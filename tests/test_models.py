@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from unspin.config import Config
-from unspin.logistic import LogisticModel, calibration_error, sigmoid
+from unspin.logistic import LinearModel, LogisticModel, calibration_error, sigmoid
 
 
 def synthetic(n: int = 4000, seed: int = 0):
@@ -76,6 +76,31 @@ def test_every_shipped_model_loads_with_its_features(analyzer):
         assert set(stored[section]["weights"]) == set(model.features), section
     assert "rate_logit" in models.decision.features
     assert np.isfinite(models.threshold)
+    assert set(stored["context_rate"]["weights"]) == set(models.context_rate.features)
+    # A text whose words sit more oddly in their context was spun more.
+    assert models.context_rate.weight("context_fit") < 0
+
+
+def test_a_linear_model_fits_a_line_by_name_and_weighs_its_rows():
+    fit = np.array([0.0, 1.0, 2.0, 3.0])
+    rate = 0.4 - 0.2 * fit
+    model = LinearModel.fit(("context_fit",), {"context_fit": fit}, rate)
+    assert model.weight("context_fit") == pytest.approx(-0.2)
+    assert model.intercept == pytest.approx(0.4)
+    assert model.predict({"context_fit": np.array([1.5])}) == pytest.approx([0.1])
+    # A row weighted zero does not pull the line; weighted rows do.
+    outlier = {"context_fit": np.append(fit, 1.0)}
+    ignored = LinearModel.fit(
+        ("context_fit",), outlier, np.append(rate, 5.0), sample_weight=np.array([1, 1, 1, 1, 0])
+    )
+    assert ignored.weight("context_fit") == pytest.approx(-0.2)
+    pulled = LinearModel.fit(("context_fit",), outlier, np.append(rate, 5.0))
+    assert pulled.intercept > 0.4 + 0.5
+    # Stored and read back as the logistic models are.
+    again = LinearModel.from_dict(model.to_dict(), ("context_fit",))
+    assert again.weight("context_fit") == pytest.approx(-0.2) and isinstance(again, LinearModel)
+    with pytest.raises(ValueError, match="no rows"):
+        LinearModel.fit(("context_fit",), {"context_fit": np.zeros(0)}, np.zeros(0))
 
 
 def test_resources_can_take_the_models_of_another_weights_file(tmp_path):

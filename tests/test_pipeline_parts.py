@@ -536,6 +536,70 @@ def test_a_profiles_prior_does_not_count_towards_the_spin_rate():
         )
 
 
+def lifted_document(analyzer, context_fit: float, spin_score: float, rewrite_rate: float):
+    """A spun-looking document, its context fit, verdict and rate set by hand."""
+    from unspin.decide import apply_decision_model
+
+    doc = analyzer.prepared(
+        "The minister advised reporters that extra individuals can be evacuated now.", None, None
+    )
+    doc.evidence = {**doc.evidence, "context_fit": context_fit}
+    doc.spin_score, doc.rewrite_rate = spin_score, rewrite_rate
+    apply_decision_model(doc, analyzer.resources.decoder.models)  # decided at that rate
+    return doc
+
+
+def test_a_text_judged_spun_weighs_the_rate_its_context_fit_says_where_that_is_more(analyzer):
+    """The rate from the spun masses counts only the rewrites the models recognise; in a text
+    judged spun the decisions weigh at least the rate its context fit says, as surely as the
+    verdict says, and every slot is decided again at it."""
+    from unspin.decide import CONTEXT_RATE_CEILING, RATE_TRUST_WORDS
+
+    decoder = analyzer.resources.decoder
+    model = decoder.models.context_rate
+    doc = lifted_document(analyzer, context_fit=0.5, spin_score=0.99, rewrite_rate=0.02)
+    before = [slot.accept for slot in doc.slots]
+    assert before  # slots to decide again
+    said = min(float(model.predict({"context_fit": 0.5})), CONTEXT_RATE_CEILING)
+    assert said > 0.02
+    decoder.lift_rate(doc)
+    trust = 0.99 * doc.word_count / (doc.word_count + RATE_TRUST_WORDS)
+    assert doc.rewrite_rate == pytest.approx(trust * said + (1 - trust) * 0.02)
+    assert all(
+        after > was for after, was in zip((s.accept for s in doc.slots), before, strict=True)
+    )
+    # A verdict less sure lifts less.
+    doubtful = lifted_document(analyzer, context_fit=0.5, spin_score=0.6, rewrite_rate=0.02)
+    decoder.lift_rate(doubtful)
+    assert 0.02 < doubtful.rewrite_rate < doc.rewrite_rate
+    # Context that reads as clean never lowers the rate the masses give.
+    clean = lifted_document(analyzer, context_fit=3.0, spin_score=0.99, rewrite_rate=0.02)
+    decoder.lift_rate(clean)
+    assert clean.rewrite_rate == 0.02
+
+
+def test_the_rate_is_lifted_only_in_a_text_judged_spun_and_given_no_profile(
+    analyzer, small_profile, monkeypatch
+):
+    """A profile (the user's or the text's own learned dictionary) means the spinner is
+    recognised: its spun masses count the rewrites. A text judged clean keeps its rate."""
+    from unspin.decide import Decoder
+
+    lifted: list[float] = []
+    monkeypatch.setattr(Decoder, "lift_rate", lambda self, doc: lifted.append(doc.spin_score))
+    for score, profile, judged, expected in [
+        (0.9, None, True, [0.9]),
+        (0.4, None, True, []),
+        (0.9, small_profile, True, []),
+        (0.9, None, False, []),
+    ]:
+        lifted.clear()
+        doc = lifted_document(analyzer, context_fit=0.5, spin_score=score, rewrite_rate=0.02)
+        doc.profile, doc.judged = profile, judged
+        analyzer.settle(doc)
+        assert lifted == expected, (score, profile, judged)
+
+
 def test_the_spin_rate_sharpens_what_the_words_say_together():
     """Many words that look spun make a text spun more than each word alone says; a few
     doubtful ones, less (the word probabilities were fitted at one rate, RATE_PRIOR)."""

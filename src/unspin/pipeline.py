@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from unspin.candidates import ProfileLike, cut_by_context, propose
 from unspin.config import Config
-from unspin.decide import rewrite_threshold, shortens_a_phrase, topic_vectors
+from unspin.decide import judged_spun, rewrite_threshold, shortens_a_phrase, topic_vectors
 from unspin.document import Decision, Document, Slot
 from unspin.fingerprint import FingerprintHit, FingerprintIndex, FingerprintRule
 from unspin.language import not_english_reason
@@ -189,6 +189,8 @@ class Analyzer:
         """Choose the rewrites of a prepared document at the bar its verdict sets."""
         verdict = doc.spin_score if doc.judged else None
         threshold = rewrite_threshold(self.strict_threshold, self.config.spun_threshold, verdict)
+        if judged_spun(verdict) and doc.profile is None:
+            self.resources.decoder.lift_rate(doc)
         self.resources.decoder.settle(
             doc, threshold, self.config.rescoring_passes, self.config.profile_replace_rate
         )
