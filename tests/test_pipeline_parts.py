@@ -553,7 +553,7 @@ def test_a_text_judged_spun_weighs_the_rate_its_context_fit_says_where_that_is_m
     """The rate from the spun masses counts only the rewrites the models recognise; in a text
     judged spun the decisions weigh at least the rate its context fit says, as surely as the
     verdict says, and every slot is decided again at it."""
-    from unspin.decide import CONTEXT_RATE_CEILING, RATE_TRUST_WORDS
+    from unspin.decide import CONTEXT_RATE_CEILING, CONTEXT_RATE_TRUST_WORDS
 
     decoder = analyzer.resources.decoder
     model = decoder.models.context_rate
@@ -563,7 +563,7 @@ def test_a_text_judged_spun_weighs_the_rate_its_context_fit_says_where_that_is_m
     said = min(float(model.predict({"context_fit": 0.5})), CONTEXT_RATE_CEILING)
     assert said > 0.02
     decoder.lift_rate(doc)
-    trust = 0.99 * doc.word_count / (doc.word_count + RATE_TRUST_WORDS)
+    trust = 0.99 * doc.word_count / (doc.word_count + CONTEXT_RATE_TRUST_WORDS)
     assert doc.rewrite_rate == pytest.approx(trust * said + (1 - trust) * 0.02)
     assert all(
         after > was for after, was in zip((s.accept for s in doc.slots), before, strict=True)
