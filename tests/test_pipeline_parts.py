@@ -568,6 +568,15 @@ def test_a_text_judged_spun_weighs_the_rate_its_context_fit_says_where_that_is_m
     assert all(
         after > was for after, was in zip((s.accept for s in doc.slots), before, strict=True)
     )
+    # Words the fingerprint layer restored are replaced words the context fit counts; the
+    # rate the decisions weigh counts only the rest.
+    words = [i for sentence in doc.sentences for i in sentence]
+    for share, lifts in [(said + 0.01, False), (said / 2, True)]:
+        known = lifted_document(analyzer, context_fit=0.5, spin_score=0.99, rewrite_rate=0.02)
+        known.frozen = set(words[: math.ceil(share * len(words))])
+        decoder.lift_rate(known)
+        assert (known.rewrite_rate > 0.02) == lifts, share
+        assert known.rewrite_rate < doc.rewrite_rate
     # A verdict less sure lifts less.
     doubtful = lifted_document(analyzer, context_fit=0.5, spin_score=0.6, rewrite_rate=0.02)
     decoder.lift_rate(doubtful)

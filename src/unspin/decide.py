@@ -902,8 +902,13 @@ class Decoder:
         model = self.models.context_rate
         if model is None or "context_fit" not in doc.evidence:
             return
-        said = float(model.predict({"context_fit": doc.evidence["context_fit"]}))
-        said = min(max(said, 0.0), CONTEXT_RATE_CEILING)
+        said = min(
+            float(model.predict({"context_fit": doc.evidence["context_fit"]})), CONTEXT_RATE_CEILING
+        )
+        # The known phrases the fingerprint layer restored are among the words replaced that
+        # the context fit counts; the spun masses, like the decisions, count only the rest.
+        explained = sum(1 for words in doc.sentences for i in words if i in doc.frozen)
+        said = max(said - explained / max(doc.word_count, 1), 0.0)
         trust = doc.word_count / (doc.word_count + CONTEXT_RATE_TRUST_WORDS)
         # The text is spun as surely as its verdict says: the rest of the time the rate from
         # the spun masses stands.
