@@ -12,8 +12,8 @@ every family spins both), and the same samples unspun.
 Each rewrite the analyzer makes is right when it gives back the original wording
 (`SpunText.restores`); every rewrite of an unspun sample is wrong. Prints the calibration
 error before and after, each fitting family held out in turn (the model fitted on the others),
-then fits on all and writes the model. Run after scripts/calibrate.py and scripts/fit_learn.py
-(its features come from their models).
+then fits on all and writes the model. Run after scripts/calibrate.py, scripts/fit_learn.py and
+scripts/fit_context_rate.py (its features come from their models' decisions).
 
     .venv/bin/python scripts/fit_confidence.py [--news 60] [--wikipedia 60] [--seed 5]
 """

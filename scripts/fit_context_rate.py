@@ -7,7 +7,9 @@ does not depend on recognising them. Fitted by least squares, each sample weight
 on the samples scripts/calibrate.py fits on (Wikinews fitting split and the Wikipedia fitting
 slice, never held-out text): spun by the fitting families once with one form per word and once
 drawing a form at each occurrence (spintax), and clean. Prints the mean absolute error of this
-rate and of the spun-mass rate on the fitting samples. Writes only its own section.
+rate and of the spun-mass rate on the fitting samples. Writes only its own section; the context
+fit comes from the language model alone, so it needs no other refit first, but the span
+confidence (scripts/fit_confidence.py) should follow it: the decisions change with the rate.
 
     .venv/bin/python scripts/fit_context_rate.py [--articles N] [--wikipedia-articles N]
 """
