@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import itertools
 import json
 import time
 from collections import defaultdict
@@ -38,11 +37,8 @@ from rich.progress import track
 from unspin.config import Config
 from unspin.corpora import (
     SHARED_DATA,
-    WikipediaSplit,
-    article_samples,
+    fitting_text,
     lone_sentences,
-    read_wikinews,
-    read_wikipedia,
 )
 from unspin.decide import (
     CONFIDENCE_FEATURES,
@@ -273,13 +269,9 @@ def main() -> None:
     started = time.time()
     resources = Resources(Config(), phrases=PhraseSet.TRAIN)
     lexicon = resources.lexicon
-    news = read_wikinews(args.data, heldout=False)[: args.articles]
-    wikipedia = list(
-        itertools.islice(
-            read_wikipedia(args.data, split=WikipediaSplit.FITTING), args.wikipedia_articles
-        )
+    news, wikipedia, texts = fitting_text(
+        args.data, args.articles, args.wikipedia_articles, args.seed
     )
-    texts = article_samples(news, args.seed) + article_samples(wikipedia, args.seed + 1)
     spun = spin_corpus(texts, families, lexicon, seed=args.seed, spintax_share=args.spintax_share)
     print(
         f"{len(texts)} samples, {sum(len(t.split()) for t in texts):,} words; "

@@ -21,7 +21,6 @@ scripts/fit_context_rate.py (its features come from their models' decisions).
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import time
 from pathlib import Path
@@ -31,10 +30,7 @@ from rich.progress import track
 
 from unspin.corpora import (
     SHARED_DATA,
-    WikipediaSplit,
-    article_samples,
-    read_wikinews,
-    read_wikipedia,
+    fitting_text,
 )
 from unspin.decide import CONFIDENCE_FEATURES, confidence_columns
 from unspin.logistic import LogisticModel, bundle, calibration_error, sigmoid, weights_path
@@ -70,11 +66,7 @@ def main() -> int:
         parser.error("--news and --wikipedia count articles: at least one, neither negative")
     started = time.perf_counter()
     analyzer = Analyzer.load()
-    news = read_wikinews(args.data, heldout=False)[: args.news]
-    wikipedia = list(
-        itertools.islice(read_wikipedia(args.data, split=WikipediaSplit.FITTING), args.wikipedia)
-    )
-    texts = article_samples(news, args.seed) + article_samples(wikipedia, args.seed + 1)
+    texts = fitting_text(args.data, args.news, args.wikipedia, args.seed).samples
     # Short and long samples alternate; spun apart, every family spins both kinds.
     spun = [
         sample

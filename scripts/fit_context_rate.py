@@ -17,7 +17,6 @@ confidence (scripts/fit_confidence.py) should follow it: the decisions change wi
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import time
 from pathlib import Path
@@ -27,10 +26,7 @@ from rich.progress import track
 
 from unspin.corpora import (
     SHARED_DATA,
-    WikipediaSplit,
-    article_samples,
-    read_wikinews,
-    read_wikipedia,
+    fitting_text,
 )
 from unspin.decide import CONTEXT_RATE_CEILING, CONTEXT_RATE_FEATURES
 from unspin.logistic import LinearModel, bundle, weights_path
@@ -59,11 +55,7 @@ def main() -> int:
         parser.error("--articles must be positive and --wikipedia-articles not negative")
     started = time.time()
     analyzer = Analyzer(Resources(phrases=PhraseSet.TRAIN))
-    news = read_wikinews(args.data, heldout=False)[: args.articles]
-    wikipedia = itertools.islice(
-        read_wikipedia(args.data, split=WikipediaSplit.FITTING), args.wikipedia_articles
-    )
-    texts = article_samples(news, args.seed) + article_samples(wikipedia, args.seed + 1)
+    texts = fitting_text(args.data, args.articles, args.wikipedia_articles, args.seed).samples
     lexicon = analyzer.resources.lexicon
     samples = [(text, 0) for text in texts]  # (text, words replaced)
     for spintax in (0.0, 1.0):

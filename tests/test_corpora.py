@@ -75,3 +75,24 @@ def test_lone_sentences_are_those_a_user_might_paste_one_by_one() -> None:
     ]
     assert text[text.index("The") :].startswith(sentences[0])
     assert len(corpora.lone_sentences(text, too_long=100)) == 2
+
+
+@pytest.mark.skipif(
+    not (corpora.SHARED_DATA / corpora.WIKINEWS_FILE).is_file(),
+    reason="shared Wikinews data not available",
+)
+def test_fitting_text_is_the_fitting_prose_only_in_short_and_long_samples() -> None:
+    """What calibrate.py, fit_confidence.py and fit_context_rate.py spin and fit on."""
+    text = corpora.fitting_text(corpora.SHARED_DATA, 3, 2, seed=5)
+    assert len(text.news) == 3 and len(text.wikipedia) == 2
+    assert not any(corpora.is_heldout_news(article.id) for article in text.news)
+    assert all(
+        corpora.wikipedia_split(article.id) is WikipediaSplit.FITTING for article in text.wikipedia
+    )
+    assert len(text.samples) == 2 * (3 + 2)  # a short and a long sample of each article
+    longs = text.samples[1::2]
+    # The seed draws only the short samples; the long ones lead each article.
+    other = corpora.fitting_text(corpora.SHARED_DATA, 3, 2, seed=6)
+    assert other.samples[1::2] == longs
+    everything = corpora.fitting_text(corpora.SHARED_DATA, None, 0, seed=5)
+    assert len(everything.news) > 3 and everything.wikipedia == []

@@ -13,6 +13,7 @@ was trained on would learn that originals fit their context better than they do 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import lzma
 import random
@@ -21,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import NamedTuple
 
 from unspin.tokenize import _SENTENCE_END, _TOKEN, sentence_words, tokenize
 
@@ -152,6 +154,25 @@ def article_samples(articles: Iterable[Article], seed: int) -> list[str]:
         found.append("\n\n".join(kept[start : start + rng.choice((1, 2))]))
         found.append(_leading(kept))
     return found
+
+
+class FittingText(NamedTuple):
+    """The clean prose the fitting scripts spin and fit on (never evaluation text)."""
+
+    news: list[Article]  # Wikinews articles outside the held-out quarter
+    wikipedia: list[Article]  # articles of the Wikipedia fitting slice
+    samples: list[str]  # `article_samples` of the news (seed) and of the Wikipedia (seed + 1)
+
+
+def fitting_text(data_dir: Path, news: int | None, wikipedia: int, seed: int) -> FittingText:
+    """The first `news` fitting-split Wikinews articles (None: all), the first `wikipedia`
+    fitting-slice Wikipedia articles, and their short and long samples."""
+    chosen_news = read_wikinews(data_dir, heldout=False)[:news]
+    chosen_wikipedia = list(
+        itertools.islice(read_wikipedia(data_dir, split=WikipediaSplit.FITTING), wikipedia)
+    )
+    samples = article_samples(chosen_news, seed) + article_samples(chosen_wikipedia, seed + 1)
+    return FittingText(chosen_news, chosen_wikipedia, samples)
 
 
 def sentences(text: str) -> Iterator[list[str]]:
