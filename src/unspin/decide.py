@@ -896,8 +896,9 @@ class Decoder:
         (held-out news family: 0.12 for a true 0.25; SpinBot: 0.09 for 0.40), and every
         rewrite then looks less likely than it is. How oddly the words sit in their context
         (`context_fit`) falls with the share replaced whichever spinner replaced them (0.23
-        for that news). Only in a text judged spun: in one judged clean the bar stays strict
-        and a low fit is more often hard prose than spinning.
+        for that news). `Analyzer.settle` calls it only in a text judged spun (in one judged
+        clean the bar stays strict and a low fit is more often hard prose than spinning) and
+        given no dictionary.
         """
         model = self.models.context_rate
         if model is None or "context_fit" not in doc.evidence:
