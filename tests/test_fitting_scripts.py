@@ -60,10 +60,11 @@ def test_calibrate_refits_its_models_and_keeps_the_other_sections(tmp_path: Path
     assert Models.bundled(written).threshold == written["threshold"]
 
 
-def test_calibrate_refuses_a_spintax_share_outside_0_to_1(tmp_path: Path) -> None:
-    run = run_script("calibrate.py", "--spintax-share", "1.5", "--out", str(tmp_path / "w.json"))
+@pytest.mark.parametrize("flag", ["--spintax-share", "--context-share"])
+def test_calibrate_refuses_a_share_outside_0_to_1(tmp_path: Path, flag: str) -> None:
+    run = run_script("calibrate.py", flag, "1.5", "--out", str(tmp_path / "w.json"))
     assert run.returncode == 2
-    assert "--spintax-share is a share between 0 and 1, got 1.5" in run.stderr
+    assert f"{flag} is a share between 0 and 1, got 1.5" in run.stderr
     assert not (tmp_path / "w.json").exists()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import numpy as np
 import pytest
 
 from unspin.lexicon import CLOSED_CLASS
@@ -41,13 +42,7 @@ def test_edits_point_at_the_spun_words_and_their_originals(lexicon, family):
         assert edit.original in original_words
         assert edit.original not in CLOSED_CLASS
         assert spun.spun[edit.start : edit.end].lower() != edit.original
-    # Rebuilding the original from the edits gives the input back.
-    pieces, cursor = [], 0
-    for edit in spun.edits:
-        pieces += [spun.spun[cursor : edit.start], edit.original]
-        cursor = edit.end
-    rebuilt = "".join(pieces) + spun.spun[cursor:]
-    assert rebuilt.lower() == TEXT.lower()
+    assert undo(spun).lower() == TEXT.lower()  # the edits give the input back
 
 
 def test_a_spinner_is_a_dictionary_one_spun_form_per_word(lexicon):
@@ -83,6 +78,51 @@ def test_a_spintax_spinner_draws_a_form_at_each_occurrence(lexicon):
         assert sum(e.original == original for e in spun.edits) == words.count(original)
 
 
+def undo(spun: SpunText) -> str:
+    """spun.spun with the edits inside it put back to their originals."""
+    pieces, cursor = [], 0
+    for edit in spun.edits:
+        if edit.end > len(spun.spun):
+            break
+        pieces += [spun.spun[cursor : edit.start], edit.original]
+        cursor = edit.end
+    return "".join(pieces) + spun.spun[cursor:]
+
+
+class LastOptionJudge:
+    """A stand-in language model that likes the alphabetically last option best and keeps
+    every slot it was shown."""
+
+    order = 3
+
+    def __init__(self) -> None:
+        self.slots: list = []
+
+    def windows_many(self, slots):
+        self.slots += slots
+        return [np.array([sorted(map(tuple, m)).index(tuple(o)) for o in m]) for _, m, _ in slots]
+
+
+def test_a_context_aware_spinner_takes_the_form_its_judge_likes_best_in_place(lexicon):
+    table = forward_synonyms(Family.MOBY, lexicon)
+    spinner = Spinner(Family.MOBY, table, lexicon, rate=0.9, seed=11, consistent=1.0)
+    spinner.judge = judge = LastOptionJudge()
+    spun = spinner.spin(TEXT)
+    assert spun.edits and len(judge.slots) == len(spun.edits)
+    for edit, (left, middles, right) in zip(spun.edits, judge.slots, strict=True):
+        form = spun.spun[edit.start : edit.end].lower()
+        assert form == max(spinner.spun_options(edit.original))
+        assert [" ".join(m) for m in middles] == spinner.spun_options(edit.original)
+        # The words around it: the spun text before (as the spinner wrote it), the original
+        # text after (not yet spun).
+        before = [t.norm for t in tokenize(spun.spun[: edit.start]) if t.text[0].isalnum()]
+        assert left == " ".join(before).split()[-2:]
+        undone = SpunText(TEXT, spun.spun[: edit.end], spun.edits, spun.family, spun.rate)
+        upto = [t.norm for t in tokenize(undo(undone)) if t.text[0].isalnum()]
+        after = [t.norm for t in tokenize(TEXT) if t.text[0].isalnum()][len(upto) :]
+        assert right == after[:2]
+
+
 def test_a_corpus_spins_with_the_share_of_spintax_spinners_asked_for(lexicon):
     texts = [" ".join([TEXT] * 3)] * 6
     plain = spin_corpus(texts, (Family.MOBY,), lexicon, seed=4)
@@ -94,6 +134,19 @@ def test_a_corpus_spins_with_the_share_of_spintax_spinners_asked_for(lexicon):
     assert [s.spun for s in spintax] != [s.spun for s in plain]
     with pytest.raises(ValueError, match="between 0 and 1"):
         spin_corpus(texts, (Family.MOBY,), lexicon, spintax_share=1.5)
+
+
+def test_a_corpus_spins_with_the_share_of_context_aware_spinners_asked_for(lexicon):
+    texts = [" ".join([TEXT] * 3)] * 6
+    plain = spin_corpus(texts, (Family.MOBY,), lexicon, seed=4)
+    judge = LastOptionJudge()
+    aware = spin_corpus(texts, (Family.MOBY,), lexicon, seed=4, context_share=1.0, judge=judge)
+    assert judge.slots and [s.rate for s in aware] == [s.rate for s in plain]
+    assert [s.spun for s in aware] != [s.spun for s in plain]
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        spin_corpus(texts, (Family.MOBY,), lexicon, context_share=-0.1, judge=judge)
+    with pytest.raises(ValueError, match="needs a judge"):
+        spin_corpus(texts, (Family.MOBY,), lexicon, context_share=0.5)
 
 
 def test_rates_and_families_vary_across_a_corpus(lexicon):
