@@ -60,6 +60,47 @@ def test_calibrate_refits_its_models_and_keeps_the_other_sections(tmp_path: Path
     assert Models.bundled(written).threshold == written["threshold"]
 
 
+@needs_news
+def test_calibrate_extend_fits_only_the_named_feature_and_the_intercepts(tmp_path: Path) -> None:
+    shipped = json.loads(weights_path().read_text(encoding="utf-8"))
+    for section in ("occurrence", "decision"):  # as before the feature joined
+        del shipped[section]["weights"]["vector_gain"]
+    out = tmp_path / "weights.json"
+    out.write_text(json.dumps(shipped), encoding="utf-8")
+    run = run_script(
+        "calibrate.py",
+        "--articles",
+        "3",
+        "--wikipedia-articles",
+        "0",
+        "--extend",
+        "vector_gain",
+        "--out",
+        str(out),
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    written = json.loads(out.read_text(encoding="utf-8"))
+    for section in ("occurrence", "decision"):
+        before, after = shipped[section], written[section]
+        assert after["weights"]["vector_gain"] != 0.0
+        assert {k: v for k, v in after["weights"].items() if k != "vector_gain"} == before[
+            "weights"
+        ]
+        assert after["intercept"] != before["intercept"]
+    for section in ("channel", "document", "threshold", "learn_pair", "span_confidence"):
+        assert written[section] == shipped[section], section
+    assert written["fitted_on"].endswith("extended with vector_gain (calibrate.py --extend)")
+
+
+def test_calibrate_extend_refuses_a_feature_the_decoder_does_not_have(tmp_path: Path) -> None:
+    out = tmp_path / "w.json"
+    out.write_text("{}", encoding="utf-8")
+    run = run_script("calibrate.py", "--extend", "vector_gain,colour", "--out", str(out))
+    assert run.returncode == 2
+    assert "--extend: no such feature colour" in run.stderr
+    assert out.read_text(encoding="utf-8") == "{}"
+
+
 @pytest.mark.parametrize("flag", ["--spintax-share", "--context-share"])
 def test_calibrate_refuses_a_share_outside_0_to_1(tmp_path: Path, flag: str) -> None:
     run = run_script("calibrate.py", flag, "1.5", "--out", str(tmp_path / "w.json"))

@@ -32,6 +32,7 @@ from unspin.score import (
     context_fit,
     pair_values,
 )
+from unspin.vectors import ContextVectors
 
 CONTEXT_FEATURES = (
     "lm_gain",  # LM log-prob of the window with the candidate minus with the spun words
@@ -45,6 +46,7 @@ CONTEXT_FEATURES = (
     "spun_fit",  # log P(spun word | words before) - log P(spun word): odd words fit badly
     "original_fit",  # the same for the candidate's first word
     "topic_gain",  # GloVe fit with the surrounding words, candidate minus spun
+    "vector_gain",  # context-vector fit with the words on each side (unspin.vectors), the same
 )
 LOCAL_FEATURES = (
     *CONTEXT_FEATURES,
@@ -233,6 +235,8 @@ def score_slots(
             if progress is not None and done % PROGRESS_EVERY == 0:
                 progress(done, len(slots))
             slot.columns["topic_gain"] = topics.gains(slot, doc.topics.get(slot.first))
+        for slot, gains in zip(batch, vector_gains(decoder.vectors, batch, contexts), strict=True):
+            slot.columns["vector_gain"] = gains
         fresh = [slot for slot in batch if "channel" not in slot.columns]
         if fresh:
             per_slot(fresh, local_columns(fresh, doc, lm))
@@ -293,7 +297,7 @@ class PhraseTable:
         general_totals: np.ndarray,
         contexts: Sequence[tuple[Sequence[str], Sequence[str]]],
     ) -> dict[str, np.ndarray]:
-        """CONTEXT_FEATURES but topic_gain for every original of the batch, slot after slot.
+        """CONTEXT_FEATURES but topic_gain and vector_gain for every original of the batch.
 
         `totals`, `first_fits` and `general_totals` follow `rows` (the LM's windows and
         first-word fits, the general model's windows), and `contexts` gives each slot's (left,
@@ -338,6 +342,24 @@ class PhraseTable:
         firsts = [words[0] for words in wordings]
         lasts = [words[-1] for words in wordings]
         return pair_values(self.bigrams, lefts, firsts) + pair_values(self.bigrams, lasts, rights)
+
+
+def vector_gains(
+    vectors: ContextVectors | None,
+    slots: Sequence[Slot],
+    contexts: Sequence[tuple[Sequence[str], Sequence[str]]],
+) -> list[np.ndarray]:
+    """Each slot's context-vector fit of every original with the words on both sides, minus
+    that of the spun words (0 without vectors)."""
+    if vectors is None:
+        return [np.zeros(len(slot.originals)) for slot in slots]
+    fits = vectors.fits_many(
+        [
+            ([*left, *right], [slot.spun, *slot.originals])
+            for slot, (left, right) in zip(slots, contexts, strict=True)
+        ]
+    )
+    return [fit[1:] - fit[0] for fit in fits]
 
 
 @dataclass
@@ -837,6 +859,7 @@ class Decoder:
     bigrams: Mapping[str, float]
     models: Models
     general: ContextModel  # a second opinion on context fit, from general English (news)
+    vectors: ContextVectors | None = None  # a third, from the words around as a bag
 
     def score(self, doc: Document, chosen=None, progress=None, slots=None) -> None:
         score_slots(doc, self, chosen, progress, slots)

@@ -107,7 +107,17 @@ class Resources:
     def decoder(self):
         from unspin.decide import Decoder
 
-        return Decoder(self.lm, self.lexicon, self.bigrams, self.models, self.general_lm)
+        return Decoder(
+            self.lm, self.lexicon, self.bigrams, self.models, self.general_lm, self.vectors
+        )
+
+    @cached_property
+    def vectors(self):
+        """The context vectors (unspin.vectors), or None where this install has none."""
+        from unspin.vectors import bundled
+
+        with self._lock:
+            return bundled()
 
     @cached_property
     def fingerprints(self):
