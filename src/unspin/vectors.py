@@ -11,8 +11,8 @@ back to frequency alone.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,18 +20,22 @@ import numpy as np
 
 FORMAT_VERSION = 2  # 2: int8 .npy rows and their scales, memory-mapped
 DATA_DIR = Path(__file__).resolve().parent / "data" / "vectors"
+KNOWN_ROWS = 50_000  # word -> row answers a ContextVectors keeps (see ContextVectors.known)
 
 
 @dataclass(frozen=True)
 class ContextVectors:
     """Input and output vectors of a CBOW model over one vocabulary."""
 
-    index: dict[str, int]
+    index: Mapping[str, int]  # word -> row (a marisa-trie Vocabulary once loaded)
     inputs: np.ndarray  # vocabulary x dimensions: a word as a neighbour
     outputs: np.ndarray  # vocabulary x dimensions: a word as the one predicted
     # Stored vectors are int8 rows, memory-mapped, each row times its scale (None: 1).
     input_scales: np.ndarray | None = None
     output_scales: np.ndarray | None = None
+    # Rows looked up so far (None: not a known word): a trie lookup costs a few dict lookups,
+    # and a document asks for the same words again and again. Emptied past KNOWN_ROWS.
+    known: dict[str, int | None] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.inputs.shape != self.outputs.shape or self.inputs.shape[0] != len(self.index):
@@ -48,13 +52,12 @@ class ContextVectors:
                 f"{directory}: context vectors format {meta.get('format')}, "
                 f"this unspin reads {FORMAT_VERSION}"
             )
-        words = (directory / "words.txt").read_text(encoding="utf-8").split("\n")
 
         def array(name: str) -> np.ndarray:
             return np.load(directory / f"{name}.npy", mmap_mode="r")
 
         return cls(
-            {word: i for i, word in enumerate(words)},
+            _vocabulary(directory / "words.txt"),
             array("inputs"),
             array("outputs"),
             array("input_scales"),
@@ -85,7 +88,9 @@ class ContextVectors:
         a document's slots are scored in batches (per slot, numpy's overhead would dominate)."""
         if not slots:
             return []
-        index = self.index
+        if len(self.known) > KNOWN_ROWS:
+            self.known.clear()
+        known, index = self.known, self.index
         context_ids: list[int] = []
         context_slot: list[int] = []
         word_ids: list[int] = []
@@ -95,13 +100,13 @@ class ContextVectors:
         wording_count = 0
         for number, (context, wordings) in enumerate(slots):
             for word in context:
-                row = index.get(word)
+                row = known[word] if word in known else known.setdefault(word, index.get(word))
                 if row is not None:
                     context_ids.append(row)
                     context_slot.append(number)
             for wording in wordings:
                 for word in wording.split():
-                    row = index.get(word)
+                    row = known[word] if word in known else known.setdefault(word, index.get(word))
                     if row is not None:
                         word_ids.append(row)
                         word_slot.append(number)
@@ -136,6 +141,21 @@ def save(
     (directory / "words.txt").write_text("\n".join(words), encoding="utf-8")
     meta = {**meta, "format": FORMAT_VERSION, "words": len(words), "dimensions": inputs.shape[1]}
     (directory / "meta.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+
+
+def _vocabulary(path: Path) -> Mapping[str, int]:
+    """The words numbered by row as a marisa-trie Vocabulary, kept in the cache folder
+    (unspin.cache): as a dict they held about 7 MB."""
+    from unspin.cache import cached, sources_key
+    from unspin.wordtable import Vocabulary
+
+    return cached(
+        "vector-vocabulary",
+        sources_key([path], FORMAT_VERSION),
+        lambda: Vocabulary.of(path.read_text(encoding="utf-8").split("\n")),
+        lambda vocabulary, folder: vocabulary.write(folder, "words"),
+        lambda folder: Vocabulary.read(folder, "words"),
+    )
 
 
 def _rows(matrix: np.ndarray, scales: np.ndarray | None, rows) -> np.ndarray:
