@@ -11,6 +11,8 @@ word before its context cut, so numbers compare across versions) plus the gold o
 - rank 1: the gold original scores strictly above every other candidate;
 - AUC: "best candidate's gain over the word in place" separates spun positions from genuine
   ones (unchanged words that have candidates too).
+The models: pocketsphinx's trigrams, unspin's 4-gram, the two interpolated, and the 4-gram plus
+`VECTOR_WEIGHT` x the context vectors' fit with the same words (`unspin.vectors`).
 Nothing is fitted here; the SpinBot pairs and the held-out news only measure.
 """
 
