@@ -70,7 +70,7 @@ from unspin.decide import (
 )
 from unspin.document import Document
 from unspin.lexicon import CHANNEL_FEATURES, MIN_ORIGINAL_ZIPF
-from unspin.logistic import LogisticModel, bundle, weights_path
+from unspin.logistic import LogisticModel, read_weights, weights_path, write_sections
 from unspin.phrases import PhraseSet
 from unspin.pipeline import Analyzer
 from unspin.resources import Resources
@@ -217,6 +217,12 @@ def sentence_false_edits(doc: Document, threshold: float) -> int:
     return sum(not shortens_a_phrase(d) for d in choose(doc, threshold))
 
 
+def false_edits_per_1000(clean_docs: list[Document], threshold: float) -> float:
+    """Rewrites at `threshold` per 1,000 words of clean documents (every one is false)."""
+    words = sum(d.word_count for d in clean_docs)
+    return sum(len(choose(d, threshold)) for d in clean_docs) / words * 1000
+
+
 def out_of_fold_threshold(
     spun_docs: list[Document],
     spun_labels: list,
@@ -252,10 +258,9 @@ def out_of_fold_threshold(
                 doc.spin_rate, doc.rewrite_rate = spin_rates(doc)
                 apply_decision_model(doc, models)
     lone = [doc for docs in sentences for doc in docs if doc.slots]
-    clean_words = sum(d.word_count for d in clean_docs)
     lone_words = max(sum(d.word_count for d in lone), 1)
     for candidate in np.arange(0.0, 8.01, 0.25):
-        false = sum(len(choose(d, candidate)) for d in clean_docs) / clean_words * 1000
+        false = false_edits_per_1000(clean_docs, candidate)
         false_lone = sum(sentence_false_edits(d, candidate) for d in lone) / lone_words * 1000
         if max(false, false_lone) <= FALSE_EDIT_BUDGET:
             break
@@ -279,8 +284,7 @@ def extend(
     models = dataclasses.replace(stored, occurrence=occurrence, decision=decision)
     for doc in docs:
         apply_decision_model(doc, models)
-    clean_words = sum(d.word_count for d in clean_docs)
-    false = sum(len(choose(d, models.threshold)) for d in clean_docs) / clean_words * 1000
+    false = false_edits_per_1000(clean_docs, models.threshold)
     print(
         f"kept threshold {models.threshold:.2f}: in-sample {false:.2f} false edits per 1,000 "
         f"clean words; fitted weights: "
@@ -290,12 +294,15 @@ def extend(
             for name in free
         )
     )
-    stored_file = json.loads(out.read_text(encoding="utf-8"))
-    stored_file["occurrence"] = occurrence.to_dict()
-    stored_file["decision"] = decision.to_dict()
-    stored_file["fitted_on"] += f"; extended with {', '.join(free)} (calibrate.py --extend)"
-    out.write_text(json.dumps(stored_file, indent=1) + "\n", encoding="utf-8")
-    bundle.cache_clear()
+    fitted_on = read_weights(out)["fitted_on"]
+    write_sections(
+        out,
+        {
+            "occurrence": occurrence.to_dict(),
+            "decision": decision.to_dict(),
+            "fitted_on": f"{fitted_on}; extended with {', '.join(free)} (calibrate.py --extend)",
+        },
+    )
 
 
 def main() -> None:
@@ -404,10 +411,8 @@ def main() -> None:
     models = Models(occurrence, decision, NO_DOCUMENT_MODEL, threshold, NO_CONFIDENCE_MODEL)
     for doc in docs:
         apply_decision_model(doc, models)
-    clean_words = sum(d.word_count for d in clean_docs)
     print(
-        f"threshold {threshold:.2f}: in-sample "
-        f"{sum(len(choose(d, threshold)) for d in clean_docs) / clean_words * 1000:.2f} "
+        f"threshold {threshold:.2f}: in-sample {false_edits_per_1000(clean_docs, threshold):.2f} "
         "false edits per 1,000 clean words"
     )
 
@@ -439,10 +444,7 @@ def main() -> None:
             + (f", context-aware share {args.context_share}" if args.context_share else "")
         ),
     }
-    stored = json.loads(args.out.read_text(encoding="utf-8")) if args.out.exists() else {}
-    stored.update(payload)  # other sections (the learner's pair model) stay as they were
-    args.out.write_text(json.dumps(stored, indent=1) + "\n", encoding="utf-8")
-    bundle.cache_clear()
+    write_sections(args.out, payload)  # other sections (the learner's pair model) stay
     print(json.dumps(payload, indent=1))
     print(f"done in {time.time() - started:.0f} s")
 

@@ -33,7 +33,13 @@ from unspin.corpora import (
     fitting_text,
 )
 from unspin.decide import CONFIDENCE_FEATURES, confidence_columns
-from unspin.logistic import LogisticModel, bundle, calibration_error, sigmoid, weights_path
+from unspin.logistic import (
+    LogisticModel,
+    calibration_error,
+    sigmoid,
+    weights_path,
+    write_sections,
+)
 from unspin.pipeline import Analyzer
 from unspin.simulate import FITTING_FAMILIES, spin_corpus
 
@@ -104,10 +110,7 @@ def main() -> int:
         )
     print(f"  all, each family held out: {calibration_error(list(held_out), outcomes):.3f}")
     model = LogisticModel.fit(CONFIDENCE_FEATURES, table, labels, l2=L2)
-    stored = json.loads(args.out.read_text(encoding="utf-8")) if args.out.exists() else {}
-    stored["span_confidence"] = model.to_dict()
-    args.out.write_text(json.dumps(stored, indent=1) + "\n", encoding="utf-8")
-    bundle.cache_clear()
+    write_sections(args.out, {"span_confidence": model.to_dict()})
     print("span_confidence:", json.dumps(model.to_dict()))
     print(f"{time.perf_counter() - started:.0f} s")
     return 0

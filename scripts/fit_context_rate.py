@@ -29,7 +29,7 @@ from unspin.corpora import (
     fitting_text,
 )
 from unspin.decide import CONTEXT_RATE_CEILING, CONTEXT_RATE_FEATURES
-from unspin.logistic import LinearModel, bundle, weights_path
+from unspin.logistic import LinearModel, weights_path, write_sections
 from unspin.phrases import PhraseSet
 from unspin.pipeline import Analyzer
 from unspin.resources import Resources
@@ -80,10 +80,7 @@ def main() -> int:
         f"mean absolute error of the rate: context fit {np.mean(np.abs(said - truth)):.3f}, "
         f"spun masses {np.mean(np.abs(np.array(mass_rates) - truth)):.3f}"
     )
-    stored = json.loads(args.out.read_text(encoding="utf-8")) if args.out.exists() else {}
-    stored["context_rate"] = model.to_dict()
-    args.out.write_text(json.dumps(stored, indent=1) + "\n", encoding="utf-8")
-    bundle.cache_clear()
+    write_sections(args.out, {"context_rate": model.to_dict()})
     print("context_rate:", json.dumps(model.to_dict()))
     return 0
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from unspin.corpora import SHARED_DATA, read_wikinews
 from unspin.learn import PAIR_FEATURES, CorpusEvidence, assign
-from unspin.logistic import LogisticModel, weights_path
+from unspin.logistic import LogisticModel, weights_path, write_sections
 from unspin.pipeline import Analyzer
 from unspin.simulate import FITTING_FAMILIES, Spinner, forward_synonyms, used_pairs
 
@@ -60,9 +60,7 @@ def main() -> int:
         )
     columns = {n: np.array([r.features[n] for r in rows]) for n in PAIR_FEATURES}
     model = LogisticModel.fit(PAIR_FEATURES, columns, np.array(labels, dtype=float), l2=1.0)
-    stored = json.loads(weights_path().read_text(encoding="utf-8"))
-    stored["learn_pair"] = model.to_dict()
-    weights_path().write_text(json.dumps(stored, indent=1) + "\n", encoding="utf-8")
+    write_sections(weights_path(), {"learn_pair": model.to_dict()})
     print("learn_pair:", json.dumps(model.to_dict()))
     for family, evidence, truth in corpora:
         chosen = assign(evidence.scores(model=model))

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from unspin.config import Config
-from unspin.logistic import LinearModel, LogisticModel, calibration_error, sigmoid
+from unspin.logistic import (
+    LinearModel,
+    LogisticModel,
+    calibration_error,
+    sigmoid,
+    write_sections,
+)
 
 
 def synthetic(n: int = 4000, seed: int = 0):
@@ -127,3 +136,15 @@ def test_calibration_error_of_perfect_and_overconfident_predictions():
         0.15
     )
     assert calibration_error([], []) == 0.0
+
+
+def test_write_sections_replaces_only_the_sections_given(tmp_path: Path) -> None:
+    path = tmp_path / "weights.json"
+    write_sections(path, {"channel": {"intercept": 1.0}})  # a missing file is made
+    write_sections(path, {"decision": {"intercept": 2.0}, "threshold": 1.5})
+    write_sections(path, {"threshold": 2.0})
+    assert json.loads(path.read_text(encoding="utf-8")) == {
+        "channel": {"intercept": 1.0},
+        "decision": {"intercept": 2.0},
+        "threshold": 2.0,
+    }

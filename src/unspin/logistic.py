@@ -200,6 +200,17 @@ def read_weights(path: Path) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
+def write_sections(path: Path, sections: Mapping[str, object]) -> None:
+    """Put `sections` into the weights file at `path` (made if missing), every other section
+    as it was: each fitting script refits its own models and leaves the others' alone. The
+    shipped file's cached copy is forgotten, so what runs next in the process reads them."""
+    path = Path(path)
+    stored = read_weights(path) if path.exists() else {}
+    stored.update(sections)
+    path.write_text(json.dumps(stored, indent=1) + "\n", encoding="utf-8")
+    bundle.cache_clear()
+
+
 @cache
 def bundle() -> dict:
     path = weights_path()
