@@ -13,7 +13,6 @@ the 60M words). gensim is needed only here, never when unspin runs; nothing is b
 from __future__ import annotations
 
 import argparse
-import itertools
 import sys
 import tempfile
 import time
@@ -24,8 +23,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build_lm import training_sentences  # noqa: E402  (a sibling script: the same sentences)
 
 from unspin import corpora, vectors  # noqa: E402
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def stable_hash(text: str) -> int:
@@ -78,6 +75,13 @@ def main() -> None:
             hashfxn=stable_hash,
         )
     kept = list(model.wv.index_to_key)
+    options = {
+        "dimensions": args.dimensions,
+        "window": args.window,
+        "epochs": args.epochs,
+        "max-vocab": args.max_vocab,
+        "min-count": args.min_count,
+    }
     vectors.save(
         args.out,
         kept,
@@ -85,18 +89,7 @@ def main() -> None:
         model.syn1neg,
         {
             "built_by": "scripts/build_vectors.py "
-            + " ".join(
-                itertools.chain.from_iterable(
-                    (f"--{k}", str(v))
-                    for k, v in [
-                        ("dimensions", args.dimensions),
-                        ("window", args.window),
-                        ("epochs", args.epochs),
-                        ("max-vocab", args.max_vocab),
-                        ("min-count", args.min_count),
-                    ]
-                )
-            ),
+            + " ".join(f"--{flag} {value}" for flag, value in options.items()),
             "training_words": words,
             "licence": "CC BY-SA 3.0 (derived from English Wikipedia text)",
         },

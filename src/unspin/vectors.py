@@ -91,6 +91,10 @@ class ContextVectors:
         if len(self.known) > KNOWN_ROWS:
             self.known.clear()
         known, index = self.known, self.index
+
+        def row_of(word: str) -> int | None:
+            return known[word] if word in known else known.setdefault(word, index.get(word))
+
         context_ids: list[int] = []
         context_slot: list[int] = []
         word_ids: list[int] = []
@@ -100,13 +104,13 @@ class ContextVectors:
         wording_count = 0
         for number, (context, wordings) in enumerate(slots):
             for word in context:
-                row = known[word] if word in known else known.setdefault(word, index.get(word))
+                row = row_of(word)
                 if row is not None:
                     context_ids.append(row)
                     context_slot.append(number)
             for wording in wordings:
                 for word in wording.split():
-                    row = known[word] if word in known else known.setdefault(word, index.get(word))
+                    row = row_of(word)
                     if row is not None:
                         word_ids.append(row)
                         word_slot.append(number)
@@ -118,8 +122,8 @@ class ContextVectors:
         centres /= np.maximum(np.bincount(context_slot, minlength=len(slots)), 1)[:, None]
         products = np.einsum("ij,ij->i", self.output_vectors(word_ids), centres[word_slot])
         totals = np.bincount(word_wording, weights=products, minlength=wording_count)
-        known = np.bincount(word_wording, minlength=wording_count)
-        fits = totals / np.maximum(known, 1)  # 0 for a wording without a known word
+        found = np.bincount(word_wording, minlength=wording_count)  # known words per wording
+        fits = totals / np.maximum(found, 1)  # 0 for a wording without a known word
         return np.split(fits, np.cumsum(sizes)[:-1])
 
 
